@@ -1,0 +1,50 @@
+# The two commands of the README:  make run   (set up, build the index if needed, open the app)
+#                                   make test  (set up, then every test tier and the eval gate)
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+export HF_HUB_OFFLINE=1
+export TRANSFORMERS_OFFLINE=1
+export HF_HUB_DISABLE_TELEMETRY=1
+export HF_HUB_DISABLE_PROGRESS_BARS=1
+export GRADIO_ANALYTICS_ENABLED=False
+export ANONYMIZED_TELEMETRY=False
+export TOKENIZERS_PARALLELISM=false
+
+.PHONY: run test install index browser bench eval clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	# the CPU build of torch that lies on this disk, before anything can pull a CUDA build
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[test,llamacpp,openai,ollama,multilingual]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+index: install
+	$(VENV)/bin/toolkit-assistant ingest
+
+run: install
+	$(VENV)/bin/toolkit-assistant serve
+
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "chromium missing and not root: browser tests will be skipped"; fi; }
+
+test: install browser
+	$(PY) -m pytest -q
+
+eval: install
+	$(VENV)/bin/toolkit-assistant eval --report evals/results
+
+bench: install
+	$(VENV)/bin/toolkit-assistant bench
+
+clean:
+	rm -rf .toolkit evals/results test-artifacts

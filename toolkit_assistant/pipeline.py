@@ -1,0 +1,264 @@
+"""The Assistant: question in, verified and cited Answer out. Wires the stages together."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from toolkit_assistant.answer import ExtractiveGenerator, nearest_topics
+from toolkit_assistant.errors import BackendUnavailable, InputError
+from toolkit_assistant.retrieve import Filters, HybridRetriever
+from toolkit_assistant.text import has_control_chars
+from toolkit_assistant.types import Answer, Draft, Hit, Verification
+from toolkit_assistant.verify import verify
+
+if TYPE_CHECKING:
+    from toolkit_assistant.config import Settings
+    from toolkit_assistant.store import IndexReader
+
+ABSTAIN_TEXT = "The materials in this index do not cover this question, so no answer is given."
+
+
+class Generator(Protocol):
+    """Writes a draft answer from the hits; every sentence should carry [n] citations."""
+
+    name: str
+
+    def generate(self, question: str, hits: list[Hit]) -> Draft:
+        """A draft answer."""
+        ...
+
+
+def validate_question(question: str, max_chars: int) -> str:
+    """The question, stripped; or InputError naming what is wrong with it."""
+    if not isinstance(question, str):
+        raise InputError("The question must be text")
+    q = question.strip()
+    if not q:
+        raise InputError("The question is empty: ask something about the materials")
+    if len(q) > max_chars:
+        raise InputError(
+            f"The question is {len(q):,} characters long; the limit is {max_chars:,} "
+            "(TOOLKIT_MAX_QUESTION_CHARS)"
+        )
+    if has_control_chars(q):
+        raise InputError("The question contains control characters; remove them and ask again")
+    return q
+
+
+class QueryLog:
+    """An opt-in local JSONL log of questions (or only their SHA-256, by setting)."""
+
+    def __init__(self, path: Path, *, hash_only: bool) -> None:
+        """Append to this file."""
+        self.path = path
+        self.hash_only = hash_only
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(self, answer: Answer) -> None:
+        """Append one line for an answered question."""
+        rec: dict[str, Any] = {"ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        if self.hash_only:
+            rec["question_sha256"] = hashlib.sha256(answer.question.encode()).hexdigest()
+        else:
+            rec["question"] = answer.question
+        rec.update(
+            abstained=answer.abstained,
+            backend=answer.backend,
+            chunk_ids=[c.chunk.id for c in answer.citations],
+            total_ms=round(answer.timings_ms.get("total", 0.0), 1),
+        )
+        with self._lock, self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+class Assistant:
+    """Retrieve, answer (extractive or LLM), verify, abstain when the materials do not cover it."""
+
+    def __init__(
+        self,
+        reader: IndexReader,
+        *,
+        top_k: int = 8,
+        max_citations: int = 4,
+        min_relevance: float = 0.42,
+        max_question_chars: int = 2000,
+        verify_mode: str = "remove",
+        backend: str = "extractive",
+        generator_factory: Callable[[str], Generator] | None = None,
+        query_log: QueryLog | None = None,
+    ) -> None:
+        """Wire the stages; `generator_factory(name)` builds LLM generators on first use."""
+        self.reader = reader
+        self.embedder = reader.embedder
+        self.retriever = HybridRetriever(reader)
+        self.extractive = ExtractiveGenerator(
+            self.embedder.embed_query, self._sentence_vectors, max_sentences=max_citations
+        )
+        self.top_k = top_k
+        self.min_relevance = min_relevance
+        self.max_question_chars = max_question_chars
+        self.verify_mode = verify_mode
+        self.backend = backend
+        self._factory = generator_factory
+        self._generators: dict[str, Generator] = {}
+        self._gen_lock = threading.Lock()
+        self.query_log = query_log
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Assistant:
+        """Open the index and embedding model the settings name."""
+        from toolkit_assistant.backends import make_generator
+        from toolkit_assistant.embeddings import get_embedder
+        from toolkit_assistant.store import IndexReader, location_for
+
+        embedder = get_embedder(settings.embedding)
+        location = location_for(settings.index_dir, settings.chroma_url, settings.collection)
+        reader = IndexReader(location, embedder)
+        log = QueryLog(settings.query_log, hash_only=settings.query_log_hash_only) if settings.query_log else None
+        return cls(
+            reader,
+            top_k=settings.top_k,
+            max_citations=settings.max_citations,
+            min_relevance=settings.min_relevance,
+            max_question_chars=settings.max_question_chars,
+            verify_mode=settings.verify_mode,
+            backend=settings.backend,
+            generator_factory=lambda name: make_generator(name, settings),
+            query_log=log,
+        )
+
+    def _sentence_vectors(self, chunks: list[Any]) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
+        return self.reader.sentence_vectors([c.id for c in chunks])
+
+    def _passage_vectors(self, chunk_ids: list[str]) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
+        return self.reader.sentence_vectors(chunk_ids)
+
+    def generator(self, name: str) -> Generator:
+        """The generator for a backend name, built once."""
+        if name == "extractive":
+            return self.extractive
+        with self._gen_lock:
+            if name not in self._generators:
+                if self._factory is None:
+                    raise BackendUnavailable(f"No factory for backend {name!r}")
+                self._generators[name] = self._factory(name)
+            return self._generators[name]
+
+    def retrieve(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> tuple[list[Hit], np.ndarray]:
+        """Hits for a validated question, and the question's vector."""
+        qvec = self.embedder.embed_query(question)
+        return self.retriever.retrieve(question, k or self.top_k, filters, qvec=qvec), qvec
+
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        backend: str | None = None,
+        filters: Filters | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer a question from the materials, or decline.
+
+        Raises:
+            InputError: the question is empty, too long, or holds control characters.
+        """
+        t0 = time.perf_counter()
+        question = validate_question(question, self.max_question_chars)
+        hits, qvec = self.retrieve(question, k=k, filters=filters)
+        t1 = time.perf_counter()
+        relevance, cands = self.extractive.relevance(question, hits, qvec)
+        name = backend or self.backend
+        notices: list[str] = []
+        if relevance < self.min_relevance or not hits:
+            t2 = time.perf_counter()
+            answer = self._abstain(question, hits, name, t0, t1, t2, relevance)
+            self._log(answer)
+            return answer
+        draft: Draft | None = None
+        if name != "extractive":
+            try:
+                gen = self.generator(name)
+                if on_token is not None and hasattr(gen, "stream"):
+                    draft = gen.stream(question, hits, on_token)
+                else:
+                    draft = gen.generate(question, hits)
+            except BackendUnavailable as exc:
+                notices.append(f"The {name} backend is unavailable ({exc}); showing the extractive answer.")
+                draft = None
+        if draft is None:
+            draft = self.extractive.generate(question, hits, cands=cands)
+        t2 = time.perf_counter()
+        verified = verify(draft, embed=self.embedder.embed_documents, passage_vectors=self._passage_vectors, mode=self.verify_mode)
+        if not verified.citations and draft.backend != "extractive":
+            notices.append(
+                f"No sentence of the {draft.backend} answer was supported by its sources; "
+                "showing the extractive answer instead."
+            )
+            removed = verified.report
+            fallback = self.extractive.generate(question, hits, cands=cands)
+            verified = verify(fallback, embed=self.embedder.embed_documents, passage_vectors=self._passage_vectors, mode=self.verify_mode)
+            report = Verification(
+                sentences=removed.sentences + verified.report.sentences,
+                supported=verified.report.supported,
+                removed=removed.sentences - removed.supported + verified.report.removed,
+                checks=removed.checks + verified.report.checks,
+            )
+            verified = type(verified)(verified.text, verified.citations, report)
+            used_backend = f"{draft.backend}->extractive"
+        else:
+            used_backend = draft.backend
+        t3 = time.perf_counter()
+        if not verified.citations:
+            answer = self._abstain(question, hits, name, t0, t1, t2, relevance)
+            self._log(answer)
+            return answer
+        answer = Answer(
+            question=question,
+            text=verified.text,
+            abstained=False,
+            backend=used_backend,
+            citations=verified.citations,
+            verification=verified.report,
+            timings_ms={
+                "retrieve": (t1 - t0) * 1000,
+                "answer": (t2 - t1) * 1000,
+                "verify": (t3 - t2) * 1000,
+                "total": (t3 - t0) * 1000,
+            },
+            notices=tuple(notices + list(draft.notices)),
+            relevance=relevance,
+        )
+        self._log(answer)
+        return answer
+
+    def _abstain(self, question: str, hits: list[Hit], backend: str, t0: float, t1: float, t2: float, relevance: float) -> Answer:
+        topics = nearest_topics(hits)
+        text = ABSTAIN_TEXT
+        if topics:
+            text += " The nearest topics the materials do cover: " + "; ".join(topics) + "."
+        t3 = time.perf_counter()
+        return Answer(
+            question=question,
+            text=text,
+            abstained=True,
+            backend=backend,
+            citations=(),
+            verification=Verification(0, 0, 0),
+            timings_ms={"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "verify": 0.0, "total": (t3 - t0) * 1000},
+            nearest_topics=tuple(topics),
+            relevance=relevance,
+        )
+
+    def _log(self, answer: Answer) -> None:
+        if self.query_log is not None:
+            self.query_log.write(answer)

@@ -1,0 +1,142 @@
+"""Hybrid retrieval: dense vectors (Chroma) and BM25, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from toolkit_assistant.store import IndexReader, bm25_tokens
+from toolkit_assistant.text import content_terms
+from toolkit_assistant.types import Chunk, Hit
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to some documents or kinds (empty: no restriction)."""
+
+    doc_ids: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+    def allows(self, chunk: Chunk) -> bool:
+        """True if the chunk passes the filters."""
+        return (not self.doc_ids or chunk.doc_id in self.doc_ids) and (
+            not self.kinds or chunk.kind in self.kinds
+        )
+
+    def where(self) -> dict[str, Any] | None:
+        """The same filters as a Chroma `where` clause."""
+        parts: list[dict[str, Any]] = []
+        if self.doc_ids:
+            parts.append({"doc_id": {"$in": list(self.doc_ids)}})
+        if self.kinds:
+            parts.append({"kind": {"$in": list(self.kinds)}})
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+class Retriever(Protocol):
+    """Returns at most k hits, best first, each a chunk the filters allow, no two near-identical."""
+
+    def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        """Hits for a question."""
+        ...
+
+
+def rrf_fuse(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion of several best-first id lists: (id, score), best first."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank + 1)
+    return sorted(scores.items(), key=lambda t: (-t[1], t[0]))
+
+
+def near_duplicate(a: str, b: str, threshold: float = 0.9) -> bool:
+    """True if two texts share nearly all their content words (Jaccard on word sets)."""
+    sa, sb = set(content_terms(a)), set(content_terms(b))
+    if not sa or not sb:
+        return a.strip() == b.strip()
+    return len(sa & sb) / len(sa | sb) >= threshold
+
+
+class HybridRetriever:
+    """Dense + BM25 over the current index generation, fused with RRF, near-duplicates removed."""
+
+    def __init__(self, reader: IndexReader, *, candidates: int = 24, use_dense: bool = True, use_bm25: bool = True) -> None:
+        """Retrieve from this index; `candidates` results are taken from each side before fusion."""
+        self.reader = reader
+        self.candidates = candidates
+        self.use_dense = use_dense
+        self.use_bm25 = use_bm25
+
+    def dense_ranking(self, qvec: np.ndarray, n: int, filters: Filters) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first."""
+        col = self.reader.col_chunks
+        total = len(self.reader.chunks)
+        if total == 0:
+            return []
+        res = col.query(
+            query_embeddings=[qvec.tolist()],
+            n_results=min(n, total),
+            where=filters.where(),
+            include=["distances"],
+        )
+        ids = res["ids"][0]
+        dists = res["distances"][0]
+        return [(cid, 1.0 - float(d)) for cid, d in zip(ids, dists, strict=True)]
+
+    def bm25_ranking(self, query: str, n: int, filters: Filters) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score), best first; empty when no query word is in the index."""
+        bm25 = self.reader.bm25
+        if bm25 is None:
+            return []
+        vocab = bm25.vocab_dict
+        tokens = [t for t in bm25_tokens(query) if t in vocab]
+        if not tokens:
+            return []
+        chunks = self.reader.chunks
+        want = min(len(chunks), n * 4 if (filters.doc_ids or filters.kinds) else n)
+        docs, scores = bm25.retrieve([tokens], k=want, show_progress=False, n_threads=1)
+        out = []
+        for idx, score in zip(docs[0], scores[0], strict=True):
+            if score <= 0:
+                continue
+            chunk = chunks[int(idx)]
+            if filters.allows(chunk):
+                out.append((chunk.id, float(score)))
+        return out[:n]
+
+    def retrieve(self, query: str, k: int, filters: Filters | None = None, qvec: np.ndarray | None = None) -> list[Hit]:
+        """The k best chunks for a question."""
+        filters = filters or Filters()
+        self.reader.refresh()
+        if qvec is None:
+            qvec = self.reader.embedder.embed_query(query)
+        dense = self.dense_ranking(qvec, self.candidates, filters) if self.use_dense else []
+        lexical = self.bm25_ranking(query, self.candidates, filters) if self.use_bm25 else []
+        fused = rrf_fuse([[i for i, _ in dense], [i for i, _ in lexical]])
+        dense_score = dict(dense)
+        lex_score = dict(lexical)
+        missing = [cid for cid, _ in fused[: k * 2] if cid not in dense_score]
+        if missing:
+            for cid, vec in self.reader.chunk_vectors(missing).items():
+                dense_score[cid] = float(vec @ qvec)
+        hits: list[Hit] = []
+        for cid, score in fused:
+            chunk = self.reader.by_id.get(cid)
+            if chunk is None:
+                continue
+            if any(near_duplicate(chunk.text, h.chunk.text) for h in hits):
+                continue
+            hits.append(
+                Hit(chunk=chunk, score=score, dense=dense_score.get(cid), lexical=lex_score.get(cid), rank=len(hits) + 1)
+            )
+            if len(hits) >= k:
+                break
+        return hits
