@@ -319,6 +319,8 @@ def compose(chosen: list[Candidate], *, backend: str) -> Draft:
 def cite_sentence(sentence: str, ns: list[int]) -> str:
     """Put [n] markers before a sentence's closing punctuation ('... oversight [1].')."""
     marks = "".join(f"[{n}]" for n in ns)
+    if re.search(r"\[[^\]\n]{1,24}\]\s*$", sentence.strip()):  # ends with source tags: "... 2023. [S5]"
+        return f"{sentence.strip()} {marks}"
     m = re.match(r"^(.*?)([.!?:;]+[\"'”’)]*)?$", sentence.strip(), re.DOTALL)
     body, end = (m.group(1), m.group(2) or "") if m else (sentence, "")
     return f"{body} {marks}{end}"

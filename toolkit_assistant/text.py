@@ -34,6 +34,7 @@ _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
 )
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_TRAILING_TAGS = re.compile(r"(?:[ \t]*\[[^\]\n]{1,24}\])+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -74,6 +75,9 @@ def _ends_sentence(text: str, dot: int) -> bool:
     nxt = dot + 1
     while nxt < len(text) and text[nxt] in "\"'”’)]":
         nxt += 1
+    tags = _TRAILING_TAGS.match(text, nxt)
+    if tags:
+        nxt = tags.end()
     if nxt >= len(text):
         return True
     if not text[nxt].isspace():
@@ -112,6 +116,9 @@ def split_sentences(text: str) -> list[Span]:
                 end = i + 1
                 while end < len(b_text) and b_text[end] in "\"'”’)]":
                     end += 1
+                tags = _TRAILING_TAGS.match(b_text, end)
+                if tags:  # source tags after the full stop belong to this sentence: "... 2023. [S5][S6]"
+                    end = tags.end()
                 _add_span(spans, b_start, b_text, pos, end)
                 pos = end
                 i = end
