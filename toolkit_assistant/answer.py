@@ -47,6 +47,7 @@ _WANTS = {
         re.IGNORECASE,
     ),
 }
+PART_MIN_SCORE = 0.35
 _PART_SPLIT = re.compile(
     r"\?\s+|;\s*|,?\s+and\s+(?=(?:how|when|what|which|who|whom|where|why|whose|in what|is|are|does|did|do)\b)",
     re.IGNORECASE,
@@ -261,8 +262,11 @@ def select_sentences(profile: QuestionProfile, cands: list[Candidate], *, max_se
     if len(profile.parts) > 1:
         for part in profile.parts:
             wants = part.wants or profile.wants
-            part_best = max(cands, key=lambda c: score_candidate(c, part.terms, wants, contexts[id(c)]))
-            if not redundant(part_best) and part_best.score >= 0.55 * best.score:
+            scored = [(score_candidate(c, part.terms, wants, contexts[id(c)]), c) for c in cands]
+            part_score, part_best = max(scored, key=lambda t: t[0])
+            if part_best in chosen:
+                continue
+            if term_overlap(part.terms, part_best.terms) > 0 and part_score >= PART_MIN_SCORE and not redundant(part_best):
                 chosen.append(part_best)
     # more sentences while they add something and stay close to the best
     covered = set(best.terms)

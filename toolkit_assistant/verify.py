@@ -32,6 +32,7 @@ _MARK = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _NEGATION = {"not", "never", "no", "cannot", "nor", "without", "neither", "none", "n't", "nothing"}
 MIN_OVERLAP = 0.6
 MIN_SIMILARITY = 0.6
+MIN_TERMS = 3  # a claim needs at least this many content words to be checked
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,11 @@ def check_sentence(
         best_span = max(scored)[1]
         sim = overlap
     best_text = passage[best_span[0] : best_span[1]]
-    if sentence.strip().rstrip(".!?:;") and sentence.strip().rstrip(".!?:;") in passage:
-        return True, "", max(sim, 1.0), 1.0, _exact_span(sentence, passage) or best_text
+    whole = _exact_span(sentence, passage)
+    if whole is not None:  # the sentence is one of the passage's sentences, word for word
+        return True, "", max(sim, 1.0), 1.0, whole
+    if len(terms) < MIN_TERMS:
+        return False, "too short to be checked against the passage", sim, overlap, best_text
     if missing:
         return False, f"not in the cited passage: {', '.join(missing[:5])}", sim, overlap, best_text
     if overlap < MIN_OVERLAP:
@@ -141,10 +145,12 @@ def check_sentence(
 
 
 def _exact_span(sentence: str, passage: str) -> str | None:
-    """The passage sentence containing the answer sentence verbatim."""
-    core = sentence.strip().rstrip(".!?:;")
+    """The passage sentence that the answer sentence reproduces whole (markers and end stop aside)."""
+    core = sentence.strip().rstrip(".!?:;").strip()
+    if not core:
+        return None
     for s in split_sentences(passage):
-        if core in s.text:
+        if s.text.strip().rstrip(".!?:;").strip() == core or s.text == sentence.strip():
             return s.text
     return None
 

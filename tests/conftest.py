@@ -1,0 +1,118 @@
+"""Shared fixtures: every test gets its own index folder; a corpus index is built once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from toolkit_assistant.config import OFFLINE_ENV, REPO_ROOT, Settings, load_settings
+
+for _k, _v in OFFLINE_ENV.items():
+    os.environ.setdefault(_k, _v)
+
+CORPUS = REPO_ROOT / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the index at tmp_path so no test touches the repo's .toolkit/ folder."""
+    monkeypatch.setenv("TOOLKIT_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.delenv("TOOLKIT_CHROMA_URL", raising=False)
+    monkeypatch.delenv("TOOLKIT_BACKEND", raising=False)
+    monkeypatch.delenv("TOOLKIT_AUTH", raising=False)
+    monkeypatch.delenv("TOOLKIT_QUERY_LOG", raising=False)
+
+
+@pytest.fixture(scope="session")
+def corpus_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the real corpus/, built once per test session with the real model."""
+    from toolkit_assistant.embeddings import get_embedder
+    from toolkit_assistant.indexer import run_ingest
+    from toolkit_assistant.store import EmbeddedLocation
+
+    index_dir = tmp_path_factory.mktemp("corpus-index")
+    defaults = Settings()
+    run_ingest(
+        [CORPUS],
+        location=EmbeddedLocation(index_dir),
+        embedder=get_embedder("minilm"),
+        index_dir=index_dir,
+        chunk_size=defaults.chunk_size,
+        chunk_overlap=defaults.chunk_overlap,
+    )
+    return index_dir
+
+
+@pytest.fixture
+def corpus_settings(corpus_index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings pointing at the shared corpus index (read-only use)."""
+    monkeypatch.setenv("TOOLKIT_INDEX_DIR", str(corpus_index_dir))
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def corpus_assistant(corpus_index_dir: Path):  # type: ignore[no-untyped-def]
+    """One Assistant over the corpus index, shared by the tests of a session."""
+    from toolkit_assistant.pipeline import Assistant
+
+    return Assistant.from_settings(Settings(index_dir=corpus_index_dir))
+
+
+def write_doc(folder: Path, doc_id: str, sections: dict[str, str], **meta: str) -> Path:
+    """Write a small corpus-format Markdown document and return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    front = {
+        "id": doc_id, "title": meta.get("title", doc_id.replace("-", " ").title()), "publisher": "Test",
+        "year": meta.get("year", "2024"), "status": meta.get("status", "final"), "kind": meta.get("kind", "guidelines"),
+        "language": "en", "source_url": meta.get("source_url", f"https://example.org/{doc_id}"),
+        "note": "Written for a test.",
+    }
+    lines = ["---", *(f"{k}: {v}" for k, v in front.items()), "---", "", f"# {front['title']}", ""]
+    for heading, body in sections.items():
+        lines += [f"## {heading}", "", body, ""]
+    path = folder / f"{doc_id}.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    """Three small documents about court AI, written for tests."""
+    folder = tmp_path / "corpus"
+    write_doc(folder, "court-rules", {
+        "1. Human oversight": (
+            "The Court Rules say that AI systems may assist judges but must never replace their judgment. "
+            "A judge remains responsible for every decision, even when an AI tool drafted part of it."
+        ),
+        "2. Generative AI": (
+            "The Court Rules ask judges to check every citation produced by a chatbot before relying on it. "
+            "In 2023 the Rules recorded 17 cases of invented citations filed by lawyers."
+        ),
+    }, title="Court Rules on AI")
+    write_doc(folder, "survey-x", {
+        "1. Results": (
+            "The Survey X found that 44% of responding judges use chatbots for work. "
+            "Only 9% of those judges had received any training on AI."
+        ),
+        "2. Method": "The Survey X was carried out online in 2023 among 1,200 judicial operators in 90 countries.",
+    }, title="Survey X on judges and AI", kind="survey")
+    write_doc(folder, "values", {
+        "1. Four values": (
+            "The Charter names four values:\n\n- Human dignity comes first.\n- Fairness protects every party.\n"
+            "- Transparency lets people see how a system works.\n- Accountability assigns responsibility to people."
+        ),
+    }, title="Charter of Values", kind="recommendation")
+    return folder
+
+
+@pytest.fixture
+def fresh_dir(tmp_path: Path) -> Iterator[Path]:
+    """An empty folder, removed afterwards."""
+    d = tmp_path / "fresh"
+    d.mkdir()
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
