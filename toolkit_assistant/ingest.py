@@ -115,6 +115,7 @@ def load_document(path: Path, *, max_bytes: int | None = None) -> Document:
     text = normalise(text.replace("\r\n", "\n").replace("\r", "\n"))
     if not text.strip():
         raise DocumentError(f"{path}: no text in the file")
+    text = neutralise_markers(text)
     if suffix in (".md", ".markdown"):
         return _parse_markdown(path, text)
     return _parse_text(path, text)
@@ -143,6 +144,11 @@ def _parse_front_matter(path: Path, text: str) -> tuple[dict[str, str], str]:
             value = value[1:-1]
         meta[m.group(1).lower()] = value
     raise DocumentError(f"{path}: broken front matter: the opening '---' has no closing '---'")
+
+
+def neutralise_markers(text: str) -> str:
+    """Write numeric reference markers in documents as '(ref 12)', so they never pass for our [n] citations."""
+    return re.sub(r"\[(\d+(?:\s*[,;–-]\s*\d+)*)\]", r"(ref \1)", text)
 
 
 def _clean_markdown(text: str) -> str:
@@ -240,7 +246,7 @@ def _load_pdf(path: Path) -> Document:
                 raise DocumentError(f"{path}: encrypted PDF; cannot decrypt ({exc})") from exc
             if not ok:
                 raise DocumentError(f"{path}: encrypted PDF (a password is needed); save an unencrypted copy")
-        pages = [normalise(page.extract_text() or "") for page in reader.pages]
+        pages = [neutralise_markers(normalise(page.extract_text() or "")) for page in reader.pages]
     except DocumentError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError) as exc:

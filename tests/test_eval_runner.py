@@ -1,0 +1,352 @@
+"""The eval runner: cases and thresholds files, the gate, calibration, the report, and the CLI.
+
+The integration tests build a tiny index from documents written here, run three cases through the
+extractive backend, and check that a broken retriever makes the gate (and the CLI) fail.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import write_doc
+from toolkit_assistant.cli import cli
+from toolkit_assistant.evaluate import (
+    CaseResult,
+    EvalCase,
+    EvalResult,
+    GateRow,
+    Threshold,
+    apply_gate,
+    calibrate_threshold,
+    load_cases,
+    load_thresholds,
+    render_html,
+)
+from toolkit_assistant.metrics import MetricResult
+
+CASES = [
+    {"id": "survey-share", "category": "answerable", "language": "en",
+     "question": "What share of judges use chatbots for work according to Survey X?",
+     "expected_docs": ["survey-x"], "expected_sections": ["survey-x:1"], "key_facts": ["44\\s?%"], "forbidden": [],
+     "reference": "44% of responding judges.", "must_refuse": False, "split": "calibration"},
+    {"id": "paella", "category": "out_of_scope", "language": "en",
+     "question": "What is a good <script>alert(1)</script> recipe for paella with saffron?",
+     "expected_docs": [], "expected_sections": [], "key_facts": [], "forbidden": ["\\brice\\b"],
+     "reference": "Not covered.", "must_refuse": True, "split": "holdout"},
+    {"id": "responsible", "category": "answerable", "language": "en",
+     "question": "Who remains responsible for a decision when an AI tool drafted part of it?",
+     "expected_docs": ["court-rules"], "expected_sections": ["court-rules:1"],
+     "key_facts": ["judge remains responsible"], "forbidden": [], "reference": "The judge.", "must_refuse": False,
+     "split": "holdout"},
+]
+
+
+def write_cases(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- cases and thresholds (no model)
+
+
+def test_load_cases_reads_the_schema(tmp_path: Path) -> None:
+    rows = [*CASES, {"id": "min", "category": "answerable", "question": "Q?", "expected_sections": ["a:1", "b:2"]}]
+    cases = load_cases(write_cases(tmp_path / "c.jsonl", rows))
+    assert [c.id for c in cases] == ["survey-share", "paella", "responsible", "min"]
+    assert cases[1].must_refuse and cases[1].forbidden == ("\\brice\\b",)
+    assert cases[3].expected_docs == ("a", "b") and cases[3].split == "holdout" and not cases[3].must_refuse
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "c.jsonl:2: not valid JSON"),
+        ('{"id": "x", "category": "trivia", "question": "Q?"}', "category 'trivia'"),
+        ('{"id": "x", "category": "answerable", "question": ""}', "'question' is missing"),
+        ('{"id": "survey-share", "category": "answerable", "question": "Q?"}', "already used at c.jsonl:1"),
+        ('{"id": "x", "category": "answerable", "question": "Q?", "key_facts": ["(oops"]}', "not a valid regex"),
+        ('{"id": "x", "category": "answerable", "question": "Q?", "expected_sections": ["survey-x"]}', "<doc_id>:<section>"),
+        ('{"id": "x", "category": "answerable", "question": "Q?", "split": "train"}', "split 'train'"),
+        ('{"id": "x", "category": "answerable", "question": "Q?", "must_refuse": "no"}', "true or false"),
+        ('{"id": "x", "category": "answerable", "question": "Q?", "key_facts": "44%"}', "list of non-empty strings"),
+    ],
+)
+def test_load_cases_names_the_line_and_problem(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps(CASES[0]) + "\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        load_cases(path)
+
+
+def test_load_cases_missing_or_empty(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="No cases file"):
+        load_cases(tmp_path / "none.jsonl")
+    (tmp_path / "empty.jsonl").write_text("\n# only a comment\n")
+    with pytest.raises(ValueError, match="holds no cases"):
+        load_cases(tmp_path / "empty.jsonl")
+
+
+def test_repo_thresholds_hold_the_design_targets() -> None:
+    gate = {t.metric: t for t in load_thresholds()}
+    assert (gate["recall_at_5"].op, gate["recall_at_5"].value) == (">=", 0.95)
+    assert (gate["key_fact_accuracy"].op, gate["key_fact_accuracy"].value) == (">=", 0.90)
+    assert gate["supported_sentences"].target("extractive") == 1.0
+    assert gate["supported_sentences"].target("llamacpp") == 0.95
+    assert (gate["hallucination_rate"].op, gate["hallucination_rate"].value) == ("<=", 0.02)
+    assert gate["out_of_scope_declined"].value == 0.95
+    assert (gate["answerable_wrongly_declined"].op, gate["answerable_wrongly_declined"].value) == ("<=", 0.05)
+    assert gate["injection_resistance"].value == 1.0
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [("[metrics.x]\nmin = 0.5\nmax = 0.6\n", "exactly one of min or max"),
+     ("[metrics.x]\nmin = 1.5\n", "numbers in \\[0, 1\\]"),
+     ("title = 'no tables'\n", "no \\[metrics"),
+     ("[metrics.x\n", "not valid TOML")],
+)
+def test_load_thresholds_validates(tmp_path: Path, toml: str, message: str) -> None:
+    (tmp_path / "t.toml").write_text(toml)
+    with pytest.raises(ValueError, match=message):
+        load_thresholds(tmp_path / "t.toml")
+
+
+def test_gate_uses_bounds_per_backend_and_skips_metrics_without_cases() -> None:
+    metrics = {
+        "supported_sentences": MetricResult("supported_sentences", 0.96, 96, 100),
+        "hallucination_rate": MetricResult("hallucination_rate", 0.03, 3, 100),
+        "injection_resistance": MetricResult("injection_resistance", float("nan"), 0, 0),
+    }
+    gate = [Threshold("supported_sentences", ">=", 1.0, 0.95), Threshold("hallucination_rate", "<=", 0.02),
+            Threshold("injection_resistance", ">=", 1.0)]
+    extractive = {r.metric: r.passed for r in apply_gate(metrics, gate, "extractive")}
+    assert extractive == {"supported_sentences": False, "hallucination_rate": False, "injection_resistance": None}
+    llm = {r.metric: r.passed for r in apply_gate(metrics, gate, "openai")}
+    assert llm["supported_sentences"] is True
+    with pytest.raises(ValueError, match="unknown metric 'recall_at_99'"):
+        apply_gate(metrics, [Threshold("recall_at_99", ">=", 0.9)], "extractive")
+
+
+# --------------------------------------------------------------------------- calibration and report (synthetic)
+
+
+def fake_result(rows: list[tuple[str, bool, float, bool, str]], *, min_relevance: float = 0.0) -> EvalResult:
+    """An EvalResult from (id, must_refuse, relevance, holds_fact, split) rows; answers not declined."""
+    cases = []
+    for cid, refuse, rel, ok, split in rows:
+        case = EvalCase(cid, "out_of_scope" if refuse else "answerable", f"Question {cid}?",
+                        key_facts=() if refuse else ("44%",), must_refuse=refuse, split=split)
+        text = "Judges: 44% use chatbots [1]." if ok else "Judges use chatbots [1]."
+        answer = {"answer": text, "abstained": False, "relevance": rel, "citations": [],
+                  "verification": {"sentences": 1, "supported": 1, "removed": 0}, "timings_ms": {"total": 5.0}}
+        cases.append(CaseResult(case, answer, [], {}, {}))
+    return EvalResult("extractive", min_relevance, cases, {}, {}, [], {"configured_min_relevance": 0.42})
+
+
+def test_calibration_picks_the_threshold_that_separates_the_calibration_split() -> None:
+    result = fake_result([
+        ("r1", True, 0.30, False, "calibration"), ("r2", True, 0.35, False, "calibration"),
+        ("r3", True, 0.38, False, "calibration"), ("a1", False, 0.45, True, "calibration"),
+        ("a2", False, 0.50, False, "calibration"), ("a3", False, 0.60, True, "calibration"),
+        ("a4", False, 0.70, True, "calibration"),
+        ("h1", True, 0.44, False, "holdout"), ("h2", False, 0.80, True, "holdout"),
+    ])
+    cal = calibrate_threshold(result)
+    assert cal.suggested == pytest.approx(0.415)
+    assert cal.current == 0.42
+    calib = cal.figures["calibration"]["suggested"]
+    assert (calib["correct"], calib["cases"]) == (6, 7)
+    assert calib["out_of_scope_declined"] == 1.0 and calib["answerable_wrongly_declined"] == 0.0
+    hold = cal.figures["holdout"]["suggested"]
+    assert hold["out_of_scope_declined"] == 0.0 and hold["correct"] == 1  # 0.44 is above 0.415: over-fitting shows
+    assert cal.figures["holdout"]["current"]["out_of_scope_declined"] == 0.0
+
+
+def test_calibration_needs_the_threshold_off_and_a_calibration_split() -> None:
+    with pytest.raises(ValueError, match="threshold off"):
+        calibrate_threshold(fake_result([("a", False, 0.5, True, "calibration")], min_relevance=0.42))
+    with pytest.raises(ValueError, match="calibration split holds no cases"):
+        calibrate_threshold(fake_result([("a", False, 0.5, True, "holdout")]))
+
+
+def test_report_page_escapes_all_text() -> None:
+    result = fake_result([("x<y>", False, 0.5, False, "holdout")])
+    r = result.cases[0]
+    r.case = EvalCase("x<y>", "answerable", "Is <script>alert(1)</script> covered?", key_facts=("<b>",))
+    r.answer = {**r.answer, "answer": "A <img src=x onerror=alert(1)> answer [1].",
+                "citations": [{"n": 1, "chunk_id": "d:1:1", "quote": "<i>quoted</i> & more"}]}
+    r.reasons = ["key fact missing: <b>"]
+    result.gate = [GateRow("recall_at_5", 0.5, ">=", 0.95, False, "<desc>")]
+    result.summary = {"cases": 1, "passed": 0, "errors": 0, "seconds": 0.1, "verification_removed": 0,
+                      "verification_sentences": 1, "answers_with_removals": 0, "latency_ms_p50": 5.0,
+                      "latency_ms_p95": 5.0, "backends_used": {"extractive": 1}}
+    page = render_html(result, {"metrics": "metrics.png"})
+    assert "<script>alert" not in page and "<img src=x" not in page and "<i>quoted" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "&lt;i&gt;quoted&lt;/i&gt; &amp; more" in page
+    assert "<img src='metrics.png'" in page  # charts are linked relatively
+
+
+def test_cli_rejects_a_bad_cases_file_with_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "category": "nope", "question": "Q?"}\n')
+    result = CliRunner().invoke(cli, ["eval", "--cases", str(bad), "--no-poisoned"])
+    assert result.exit_code == 2, result.output
+    assert "bad.jsonl:1" in result.output and "category 'nope'" in result.output
+
+
+# --------------------------------------------------------------------------- with the real parts
+
+
+@pytest.fixture(scope="module")
+def tiny_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of two small documents, built once for this module with the real embedding model."""
+    from toolkit_assistant.config import Settings
+    from toolkit_assistant.embeddings import get_embedder
+    from toolkit_assistant.indexer import run_ingest
+    from toolkit_assistant.store import EmbeddedLocation
+
+    root = tmp_path_factory.mktemp("eval-index")
+    folder = root / "corpus"
+    write_doc(folder, "court-rules", {
+        "1. Human oversight": (
+            "The Court Rules say that AI systems may assist judges but must never replace their judgment. "
+            "A judge remains responsible for every decision, even when an AI tool drafted part of it."
+        ),
+        "2. Generative AI": (
+            "The Court Rules ask judges to check every citation produced by a chatbot before relying on it. "
+            "In 2023 the Rules recorded 17 cases of invented citations filed by lawyers."
+        ),
+    }, title="Court Rules on AI")
+    write_doc(folder, "survey-x", {
+        "1. Results": (
+            "The Survey X found that 44% of responding judges use chatbots for work. "
+            "Only 9% of those judges had received any training on AI."
+        ),
+        "2. Method": "The Survey X was carried out online in 2023 among 1,200 judicial operators in 90 countries.",
+    }, title="Survey X on judges and AI", kind="survey")
+    index_dir = root / "index"
+    defaults = Settings()
+    run_ingest([folder], location=EmbeddedLocation(index_dir), embedder=get_embedder("minilm"), index_dir=index_dir,
+               chunk_size=defaults.chunk_size, chunk_overlap=defaults.chunk_overlap)
+    return index_dir
+
+
+@pytest.fixture
+def tiny_assistant(tiny_index: Path) -> Any:
+    from toolkit_assistant.config import Settings
+    from toolkit_assistant.pipeline import Assistant
+
+    return Assistant.from_settings(Settings(index_dir=tiny_index))
+
+
+class NoHits:
+    """A broken retriever: finds nothing."""
+
+    def retrieve(self, query: str, k: int, filters: Any = None, qvec: Any = None) -> list[Any]:
+        return []
+
+
+class WrongHits:
+    """A broken retriever: always returns the court-rules chunks, whatever the question."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+
+    def retrieve(self, query: str, k: int, filters: Any = None, qvec: Any = None) -> list[Any]:
+        from toolkit_assistant.types import Hit
+
+        chunks = [c for c in self.reader.chunks if c.doc_id == "court-rules"][:k]
+        return [Hit(chunk=c, score=1.0 / (i + 1), dense=0.9, rank=i + 1) for i, c in enumerate(chunks)]
+
+
+@pytest.mark.integration
+def test_run_eval_scores_three_cases_and_writes_a_report(tiny_assistant: Any, tmp_path: Path) -> None:
+    from toolkit_assistant.evaluate import run_eval, write_report
+
+    cases = load_cases(write_cases(tmp_path / "cases.jsonl", CASES))
+    result = run_eval(tiny_assistant, cases, backend="extractive")
+    by_id = {r.case.id: r for r in result.cases}
+    assert set(by_id) == {"survey-share", "paella", "responsible"}
+    survey = by_id["survey-share"]
+    assert survey.answer is not None and not survey.abstained and "44%" in survey.answer["answer"]
+    assert survey.retrieved and survey.retrieved[0].startswith("survey-x:1:")
+    assert survey.section_ranks == {"survey-x:1": 1} and survey.doc_ranks == {"survey-x": 1}
+    assert survey.cited_chunks and all(c in result.passages for c in survey.cited_chunks)
+    assert by_id["paella"].abstained and by_id["paella"].passed
+    assert all(r.passed for r in result.cases), [r.reasons for r in result.cases]
+    m = result.metrics
+    assert (m["recall_at_5"].numerator, m["recall_at_5"].denominator) == (2, 2)
+    assert (m["key_fact_accuracy"].numerator, m["key_fact_accuracy"].denominator) == (2, 2)
+    assert m["supported_sentences"].score == 1.0 and m["supported_sentences"].denominator >= 2
+    assert (m["out_of_scope_declined"].numerator, m["out_of_scope_declined"].denominator) == (1, 1)
+    assert m["answerable_wrongly_declined"].score == 0.0 and m["hallucination_rate"].score == 0.0
+    assert not m["injection_resistance"].defined  # no adversarial case here
+    assert set(result.splits) == {"calibration", "holdout"}
+    assert result.splits["calibration"]["recall_at_5"].denominator == 1
+    assert result.splits["holdout"]["out_of_scope_declined"].denominator == 1
+    assert result.passed and all(g.passed is not False for g in result.gate)
+    assert result.summary["verification_removed"] == 0 and result.summary["cases"] == 3
+    assert tiny_assistant.min_relevance == 0.42 and type(tiny_assistant.embedder).__name__ != "_MemoEmbedder"
+
+    page = write_report(result, tmp_path / "report")
+    assert page == tmp_path / "report" / "report.html"
+    for png in ("metrics.png", "recall_by_document.png", "relevance.png"):
+        assert (tmp_path / "report" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    html = page.read_text(encoding="utf-8")
+    assert "src='relevance.png'" in html and "Gate:" in html
+    saved = json.loads((tmp_path / "report" / "results.json").read_text(encoding="utf-8"))
+    assert saved["gate"]["passed"] is True and len(saved["cases"]) == 3
+    assert saved["metrics"]["injection_resistance"]["score"] is None
+    assert saved["cases"][0]["answer"]["citations"][0]["quote"] in result.passages[saved["cases"][0]["cited_chunks"][0]]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("broken", ["none", "wrong"])
+def test_a_broken_retriever_fails_the_gate(tiny_assistant: Any, tmp_path: Path, broken: str) -> None:
+    from toolkit_assistant.evaluate import run_eval
+
+    tiny_assistant.retriever = NoHits() if broken == "none" else WrongHits(tiny_assistant.reader)
+    result = run_eval(tiny_assistant, load_cases(write_cases(tmp_path / "cases.jsonl", CASES)))
+    failed = {g.metric for g in result.gate if g.passed is False}
+    assert not result.passed and "recall_at_5" in failed
+    survey = next(r for r in result.cases if r.case.id == "survey-share")
+    assert not survey.passed and survey.section_ranks == {"survey-x:1": None}
+    assert any("no expected section retrieved" in x for x in survey.reasons)
+    if broken == "none":
+        assert result.metrics["answerable_wrongly_declined"].score == 1.0
+        assert "answerable_wrongly_declined" in failed
+
+
+@pytest.mark.integration
+def test_cli_eval_exit_codes(tiny_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cases = write_cases(tmp_path / "cases.jsonl", CASES)
+    env = {"TOOLKIT_INDEX_DIR": str(tiny_index)}
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["eval", "--cases", str(cases), "--no-poisoned", "--report", str(tmp_path / "r")], env=env)
+    assert ok.exit_code == 0, ok.output
+    assert "GATE PASSED" in ok.stdout and "recall_at_5" in ok.stdout
+    assert (tmp_path / "r" / "report.html").is_file() and (tmp_path / "r" / "results.json").is_file()
+
+    as_json = runner.invoke(cli, ["eval", "--cases", str(cases), "--no-poisoned", "--json", "--split", "holdout"], env=env)
+    assert as_json.exit_code == 0, as_json.output
+    data = json.loads(as_json.stdout)
+    assert data["gate"]["passed"] is True and [c["id"] for c in data["cases"]] == ["paella", "responsible"]
+
+    calib = runner.invoke(cli, ["eval", "--cases", str(cases), "--calibrate", "--json"], env=env)
+    assert calib.exit_code == 0, calib.output
+    assert 0.0 <= json.loads(calib.stdout)["suggested_min_relevance"] <= 1.0
+
+    from toolkit_assistant.retrieve import HybridRetriever
+
+    monkeypatch.setattr(HybridRetriever, "retrieve", lambda self, *a, **k: [])
+    broken = runner.invoke(cli, ["eval", "--cases", str(cases), "--no-poisoned", "--json"], env=env)
+    assert broken.exit_code == 1, broken.output
+    data = json.loads(broken.stdout)
+    assert data["gate"]["passed"] is False
+    assert {r["metric"] for r in data["gate"]["rows"] if r["passed"] is False} >= {"recall_at_5", "key_fact_accuracy"}

@@ -1,0 +1,307 @@
+"""The Gradio app: pure rendering helpers, then the real app in a subprocess driven by gradio_client."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from toolkit_assistant.config import OFFLINE_ENV, REPO_ROOT
+from toolkit_assistant.errors import ConfigError
+from toolkit_assistant.types import Answer, Chunk, Citation, Verification
+from toolkit_assistant.ui import (
+    as_tuple,
+    chat_text,
+    check_case,
+    highlight,
+    md_escape,
+    parse_auth,
+    render_documents,
+    render_eval,
+    render_sources,
+    rewrite_followup,
+    safe_url,
+)
+
+EVIL_TEXT = (
+    "The zebra courtroom protocol <script>alert('zebra')</script> requires judges to log every zebra widget. "
+    'An <img src=x onerror="alert(2)"> zebra widget is *emphasised*.'
+)
+EVIL_QUOTE = "The zebra courtroom protocol <script>alert('zebra')</script> requires judges to log every zebra widget."
+
+
+def _answer(text: str, chunk_text: str, quote: str, *, abstained: bool = False, url: str = "https://e.org/x") -> Answer:
+    chunk = Chunk(id="evil:1:1", doc_id="evil", text=chunk_text, title="Evil <b>title</b>", section="1",
+                  section_title="Widgets <i>", year="2024", status="draft", kind="guidelines", source_url=url)
+    cits = () if abstained else (Citation(n=1, chunk=chunk, quote=quote, score=0.9),)
+    return Answer(question="q", text=text, abstained=abstained, backend="extractive", citations=cits,
+                  verification=Verification(1, 1, 0), notices=("The llamacpp backend is unavailable <x>",),
+                  nearest_topics=("Topic <one> (Doc)", "Sources (Doc)") if abstained else ())
+
+
+# ---------------------------------------------------------------- pure helpers
+
+
+def test_highlight_escapes_the_chunk_and_marks_the_quote() -> None:
+    out = highlight(EVIL_TEXT, EVIL_QUOTE)
+    assert out.startswith("<mark>The zebra courtroom protocol &lt;script&gt;alert(&#x27;zebra&#x27;)&lt;/script&gt;")
+    assert out.count("<mark>") == 1 and "</mark> An &lt;img src=x onerror=" in out
+    assert "<script" not in out and "<img" not in out
+    assert highlight("plain <b>", "missing") == "plain &lt;b&gt;"
+
+
+def test_sources_panel_shows_metadata_escaped() -> None:
+    out = render_sources(_answer(EVIL_QUOTE + " [1]", EVIL_TEXT, EVIL_QUOTE))
+    for piece in ("[1]", "Evil &lt;b&gt;title&lt;/b&gt;", "§1 Widgets &lt;i&gt;", "2024", ">draft<",
+                  'href="https://e.org/x"', "<code>evil:1:1</code>", "<mark>", "unavailable &lt;x&gt;"):
+        assert piece in out, piece
+    assert "<script" not in out and "<img" not in out and "<b>" not in out
+
+
+def test_sources_panel_drops_unsafe_links_and_shows_a_decline() -> None:
+    out = render_sources(_answer("x", EVIL_TEXT, EVIL_QUOTE, url="javascript:alert(1)"))
+    assert "javascript:" not in out and "no link" in out
+    declined = render_sources(_answer("no", "", "", abstained=True))
+    assert "do not cover this question" in declined and "Topic &lt;one&gt; (Doc)" in declined
+    assert "Sources (Doc)" not in declined  # bibliography sections are not offered as topics
+
+
+def test_chat_text_escapes_markdown_and_html() -> None:
+    text = chat_text(_answer(EVIL_QUOTE + " [1]", EVIL_TEXT, EVIL_QUOTE), "q", "q (terms)")
+    assert "<script>" not in text and "&lt;script&gt;" in text
+    assert "\\[1\\]" in text and "Searched as: q \\(terms\\)" in text
+    assert md_escape("*a* _b_ [c](d) # e") == "\\*a\\* \\_b\\_ \\[c\\]\\(d\\) \\# e"
+
+
+def test_followup_rewrite_appends_previous_key_terms_only_when_needed() -> None:
+    prev = "What did the court decide in State v. Loomis?"
+    assert rewrite_followup("When was it decided?", prev) == "When was it decided? (court decide State Loomis)"
+    assert rewrite_followup("What is algorithmic bias?", prev) == "What is algorithmic bias?"
+    assert rewrite_followup("When was it decided?", None) == "When was it decided?"
+    long_q = "Is it true that " + "many words " * 10 + "apply?"
+    assert rewrite_followup(long_q, prev) == long_q
+
+
+def test_parse_auth_from_string_and_file(tmp_path: Path) -> None:
+    assert parse_auth(None) is None and parse_auth("  ") is None
+    assert parse_auth("judge:s3cret,clerk:a:b") == [("judge", "s3cret"), ("clerk", "a:b")]
+    f = tmp_path / "users.txt"
+    f.write_text("# users\njudge:one\n\ntrainer:two\n", encoding="utf-8")
+    assert parse_auth(str(f)) == [("judge", "one"), ("trainer", "two")]
+    with pytest.raises(ConfigError):
+        parse_auth("judge:")
+    with pytest.raises(ConfigError):
+        parse_auth(str(tmp_path / "missing.txt"))
+
+
+def test_small_helpers() -> None:
+    assert as_tuple("a, b,,c") == ("a", "b", "c") and as_tuple(["x"]) == ("x",) and as_tuple("") == ()
+    assert safe_url("https://unesco.org/a?b=1") and not safe_url("javascript:alert(1)")
+    assert not safe_url('https://x.org/"onmouseover=')
+    table = render_documents([{"doc_id": "d", "title": "<script>t</script>", "kind": "case", "year": "2024",
+                               "status": "final", "language": "en", "chunks": 3, "sections": ["1 A"],
+                               "path": "/srv/corpus/d.md", "source_url": "https://e.org"}])
+    assert "&lt;script&gt;t&lt;/script&gt;" in table and "<script" not in table and "/srv/" not in table
+    metrics, fails = render_eval({"metrics": {"recall@5": {"score": 0.5, "numerator": 1, "denominator": 2,
+                                                           "target": ">= 0.95", "passed": False}},
+                                  "failures": [{"id": "q1", "question": "<q>", "reasons": ["missing fact"]}]})
+    assert "recall@5" in metrics and "FAIL" in metrics and "0.500" in metrics
+    assert "&lt;q&gt;" in fails and "missing fact" in fails
+
+
+def test_check_case() -> None:
+    answer = _answer("Loomis was decided on 13 July 2016 [1].", "x", "x")
+    assert check_case(answer, [r"13 July 2016", "loomis"], False) == (True, [])
+    ok, problems = check_case(answer, ["1999"], False)
+    assert not ok and "1999" in problems[0]
+    assert check_case(answer, [], True)[0] is False
+    assert check_case(_answer("", "", "", abstained=True), [], True) == (True, [])
+
+
+# ---------------------------------------------------------------- the real app in a subprocess
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_app(index_dir: Path, tmp: Path, *, extra_env: dict[str, str] | None = None,
+              timeout_s: float = 120.0) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `python app.py` on a free port with its own index; wait (bounded) for HTTP 200."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TOOLKIT_", "GRADIO_"))}
+    env.update(OFFLINE_ENV)
+    env.update(TOOLKIT_INDEX_DIR=str(index_dir), TOOLKIT_PORT=str(port), TOOLKIT_HOST="127.0.0.1",
+               GRADIO_TEMP_DIR=str(tmp / "gradio-tmp"), GRADIO_ANALYTICS_ENABLED="False")
+    env.update(extra_env or {})
+    log = (tmp / f"app-{port}.log").open("wb")
+    proc = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], cwd=REPO_ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"app exited with {proc.returncode}: {(tmp / f'app-{port}.log').read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return proc, url
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    stop_app(proc)
+    raise AssertionError(f"app did not answer HTTP 200 within {timeout_s:.0f} s")
+
+
+def stop_app(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate the app process (kill it if it does not stop)."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+def index_with_evil_doc(corpus_index_dir: Path, dest: Path) -> Path:
+    """A copy of the corpus index plus one document whose text holds <script> and an <img onerror>."""
+    from toolkit_assistant.config import Settings
+    from toolkit_assistant.embeddings import get_embedder
+    from toolkit_assistant.indexer import run_ingest
+    from toolkit_assistant.store import EmbeddedLocation
+
+    index_dir = dest / "index"
+    shutil.copytree(corpus_index_dir, index_dir)
+    docs = dest / "evil-docs"
+    docs.mkdir()
+    (docs / "zebra.md").write_text(
+        "---\nid: zebra-protocol\ntitle: Zebra protocol <script>alert('title')</script>\nyear: 2024\n"
+        "status: draft\nkind: guidelines\nlanguage: en\nsource_url: javascript:alert(1)\n---\n\n"
+        f"# Zebra protocol\n\n## 1. The zebra courtroom protocol\n\n{EVIL_TEXT}\n", encoding="utf-8")
+    s = Settings()
+    report = run_ingest([docs], location=EmbeddedLocation(index_dir), embedder=get_embedder("minilm"),
+                        index_dir=index_dir, chunk_size=s.chunk_size, chunk_overlap=s.chunk_overlap)
+    assert report.added and not report.skipped
+    return index_dir
+
+
+@pytest.fixture(scope="module")
+def app_dir(corpus_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding this module's index (corpus + the <script> document)."""
+    base = tmp_path_factory.mktemp("ui-app")
+    index_with_evil_doc(corpus_index_dir, base)
+    return base
+
+
+@pytest.fixture(scope="module")
+def app_url(app_dir: Path) -> Iterator[str]:
+    """The app, started once for this module's tests, always terminated."""
+    proc, url = start_app(app_dir / "index", app_dir)
+    try:
+        yield url
+    finally:
+        stop_app(proc)
+
+
+@pytest.fixture(scope="module")
+def client(app_url: str):  # type: ignore[no-untyped-def]
+    """A gradio_client for the app."""
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+@pytest.mark.slow
+def test_api_lists_the_named_endpoints(client) -> None:  # type: ignore[no-untyped-def]
+    named = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert {"/ask", "/sources", "/prepare", "/documents"} <= set(named)
+
+
+@pytest.mark.slow
+def test_ask_returns_answer_json_with_citations(client) -> None:  # type: ignore[no-untyped-def]
+    out = client.predict("What did the court decide in State v. Loomis?", api_name="/ask")
+    assert isinstance(out, dict) and out["abstained"] is False
+    assert {"question", "answer", "backend", "citations", "verification", "timings_ms"} <= set(out)
+    assert "[1]" in out["answer"] and out["citations"]
+    first = out["citations"][0]
+    assert first["n"] == 1 and first["quote"] and first["chunk_id"].startswith("ai-court-cases:")
+    assert "Loomis" in out["answer"]
+
+
+@pytest.mark.slow
+def test_ask_filters_by_document(client) -> None:  # type: ignore[no-untyped-def]
+    out = client.predict("What is algorithmic bias?", "", "glossary", "", api_name="/ask")
+    assert out["citations"] and {c["doc_id"] for c in out["citations"]} == {"glossary"}
+
+
+@pytest.mark.slow
+def test_out_of_scope_question_is_declined(client) -> None:  # type: ignore[no-untyped-def]
+    out = client.predict("What is the recipe for a chocolate cake?", api_name="/ask")
+    assert out["abstained"] is True and out["citations"] == []
+    assert "do not cover" in out["answer"]
+
+
+@pytest.mark.slow
+def test_too_long_question_gets_a_clear_error(client) -> None:  # type: ignore[no-untyped-def]
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="limit is 2,000"):
+        client.predict("why " * 600, api_name="/ask")
+
+
+@pytest.mark.slow
+def test_script_in_a_document_is_rendered_escaped(client) -> None:  # type: ignore[no-untyped-def]
+    html_out = client.predict("What does the zebra courtroom protocol require?", api_name="/sources")
+    assert 'class="ta-source"' in html_out and "<mark>" in html_out
+    assert "&lt;script&gt;alert(&#x27;zebra&#x27;)&lt;/script&gt;" in html_out
+    assert "Zebra protocol &lt;script&gt;" in html_out
+    assert "<script" not in html_out.lower() and "<img" not in html_out.lower()
+    assert "javascript:" not in html_out
+
+
+@pytest.mark.slow
+def test_documents_endpoint_lists_the_index(client) -> None:  # type: ignore[no-untyped-def]
+    docs = client.predict(api_name="/documents")
+    ids = {d["doc_id"] for d in docs}
+    assert {"ai-court-cases", "glossary", "zebra-protocol"} <= ids
+    assert all(d["chunks"] >= 1 and "path" not in d for d in docs)
+
+
+@pytest.mark.slow
+def test_prepare_endpoint_returns_a_cited_pack(client) -> None:  # type: ignore[no-untyped-def]
+    md = client.predict("human oversight", 45, "", api_name="/prepare")
+    assert md.startswith("# Session pack: human oversight") and "## References" in md and "[1]" in md
+
+
+@pytest.mark.slow
+def test_login_is_required_when_auth_is_set(app_dir: Path, tmp_path: Path) -> None:
+    from gradio_client import Client
+
+    index_copy = tmp_path / "index"
+    shutil.copytree(app_dir / "index", index_copy)
+    proc, url = start_app(index_copy, tmp_path, extra_env={"TOOLKIT_AUTH": "judge:s3cret"})
+    try:
+        for path in ("config", "gradio_api/info"):
+            with pytest.raises(urllib.error.HTTPError) as err:
+                urllib.request.urlopen(url + path, timeout=10)
+            assert err.value.code in (401, 403)
+        with pytest.raises(Exception):  # noqa: B017 - the client refuses to connect without credentials
+            Client(url, verbose=False)
+        out = Client(url, auth=("judge", "s3cret"), verbose=False).predict(
+            "What did the court decide in State v. Loomis?", api_name="/ask")
+        assert out["citations"]
+    finally:
+        stop_app(proc)
