@@ -138,3 +138,22 @@ def test_library_lists_documents_and_explains_uploads_are_off(page: Any) -> None
     assert "turned off" in page.inner_text("#uploads-off")
     assert page.locator("#upload").count() == 0
     page.screenshot(path=str(SHOTS / "06-library.png"), full_page=True)
+
+
+def test_evaluator_runs_a_category_and_adds_a_case(page: Any) -> None:
+    page.get_by_role("tab", name="Evaluate").click()
+    page.get_by_label("Categories (empty: all)").click()
+    page.get_by_role("option", name="out_of_scope").click()
+    page.keyboard.press("Escape")
+    page.click("#run-eval")
+    page.wait_for_function("document.body.innerText.includes('cases run; report in')", timeout=180_000)
+    body = page.inner_text("body")
+    assert "Quality gate" in body and "out_of_scope_declined" in body
+    page.wait_for_selector("#report-download", state="visible", timeout=10_000)
+    page.fill("#new-case-question textarea", "When was State v. Loomis decided?")
+    page.fill("#new-case-facts textarea", "13 July 2016")
+    page.click("#add-case")
+    page.wait_for_function("document.querySelector('#new-case-result').innerText.includes('Saved to')")
+    result = page.inner_text("#new-case-result")
+    assert result.startswith("PASS") and "13 July 2016" in result
+    page.screenshot(path=str(SHOTS / "07-evaluate.png"), full_page=True)

@@ -111,11 +111,18 @@ def test_small_helpers() -> None:
                                "status": "final", "language": "en", "chunks": 3, "sections": ["1 A"],
                                "path": "/srv/corpus/d.md", "source_url": "https://e.org"}])
     assert "&lt;script&gt;t&lt;/script&gt;" in table and "<script" not in table and "/srv/" not in table
-    metrics, fails = render_eval({"metrics": {"recall@5": {"score": 0.5, "numerator": 1, "denominator": 2,
-                                                           "target": ">= 0.95", "passed": False}},
-                                  "failures": [{"id": "q1", "question": "<q>", "reasons": ["missing fact"]}]})
-    assert "recall@5" in metrics and "FAIL" in metrics and "0.500" in metrics
-    assert "&lt;q&gt;" in fails and "missing fact" in fails
+    metrics, fails = render_eval({
+        "gate": {"passed": False, "rows": [{"metric": "recall@5", "score": 0.5, "op": ">=", "target": 0.95,
+                                            "passed": False}]},
+        "metrics": {"recall@5": {"score": 0.5, "numerator": 1, "denominator": 2},
+                    "mrr": {"score": None, "numerator": 0, "denominator": 0}},
+        "cases": [{"id": "q1", "category": "answerable", "question": "<q>", "passed": False,
+                   "reasons": ["missing fact"], "answer": {"answer": "An <b>answer</b>"}},
+                  {"id": "q2", "question": "fine", "passed": True}]})
+    assert "Quality gate" in metrics and "FAILED" in metrics and "0.500" in metrics and "&gt;= 0.950" in metrics
+    assert "mrr" in metrics and "n/a" in metrics
+    assert "Failing cases (1)" in fails and "&lt;q&gt;" in fails and "missing fact" in fails
+    assert "An &lt;b&gt;answer" in fails and "q2" not in fails
 
 
 def test_check_case() -> None:

@@ -7,12 +7,13 @@ passage, followed by its [n] citation. What this module decides is which sentenc
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
-from toolkit_assistant.text import Span, content_terms, numbers, split_sentences, years
+from toolkit_assistant.text import STOPWORDS, SYNONYMS, Span, content_terms, numbers, split_sentences, years
 from toolkit_assistant.types import Chunk, Citation, Draft, Hit
 
 NUMBER_WORDS = {
@@ -48,6 +49,9 @@ _WANTS = {
     ),
 }
 PART_MIN_SCORE = 0.35
+# a further sentence joins the answer when it scores at least this share of the best one
+ADD_WITH_NEW_TERMS = 0.70
+ADD_WITHOUT_NEW_TERMS = 0.80
 _PART_SPLIT = re.compile(
     r"\?\s+|;\s*|,?\s+and\s+(?=(?:how|when|what|which|who|whom|where|why|whose|in what|is|are|does|did|do)\b)",
     re.IGNORECASE,
@@ -93,33 +97,63 @@ def analyse_question(question: str) -> QuestionProfile:
     )
 
 
-def has_number(text: str) -> bool:
-    """True if a sentence states a quantity (digits or number words)."""
-    if any(ch.isdigit() for ch in text):
+def _question_words(question: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[\w'’]+", question)}
+
+
+def has_number(text: str, question: str = "") -> bool:
+    """True if a sentence states a quantity (digits or number words) that the question does not."""
+    asked = _question_words(question)
+    digits = [d for d in re.findall(r"\d[\d,.]*%?", text) if d.rstrip(".,%") not in asked]
+    if digits:
         return True
-    return any(w in NUMBER_WORDS for w in re.findall(r"[a-z]+", text.lower()))
+    return any(w in NUMBER_WORDS and w not in asked for w in re.findall(r"[a-z]+", text.lower()))
 
 
-def has_date(text: str) -> bool:
-    """True if a sentence states a year or a month."""
-    return bool(years(text)) or bool(_MONTH.search(text))
+def has_date(text: str, question: str = "") -> bool:
+    """True if a sentence states a year or a month that the question does not."""
+    asked = _question_words(question)
+    return bool(years(text) - asked) or any(m.lower() not in asked for m in _MONTH.findall(text))
 
 
-def has_person(text: str) -> bool:
-    """True if a sentence names someone (two capitalised words in a row, or a title)."""
-    return bool(re.search(r"\b(Professor|Judge|Justice|Dr|Mr|Ms)\b|\b[A-Z][a-zà-ÿ]+ [A-Z][a-zà-ÿ]+", text))
+_NAME_RUN = re.compile(r"\b([A-Z][\w’'-]+(?:\s+(?:de|da|do|dos|del|van|von|der|la|le|bin|al)?\s*[A-Z][\w’'-]+)+)")
 
 
-def is_list_sentence(text: str) -> bool:
+def has_person(text: str, question: str = "") -> bool:
+    """True if a sentence names someone or some body the question does not (a new capitalised name)."""
+    asked = _question_words(question)
+    if re.search(r"\b(Professor|Judge|Justice|Dr|Chief)\s+[A-Z]", text):
+        return True
+    for run in _NAME_RUN.findall(text):
+        words_ = [w.lower().strip("’'") for w in run.split()]
+        if any(w not in asked and w not in STOPWORDS for w in words_):
+            return True
+    return False
+
+
+_POLARITY = re.compile(
+    r"\b(not|no|never|cannot|only|must|should|may|unconfirmed|confirmed|misleading|false|true|myth|denied|"
+    r"prohibit\w*|forbid\w*|allow\w*|permit\w*|require\w*|remain\w*|responsib\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def takes_a_position(text: str, question: str = "") -> bool:
+    """True if a sentence affirms, denies, permits or requires something (answers a yes/no question)."""
+    return bool(_POLARITY.search(text))
+
+
+def is_list_sentence(text: str, question: str = "") -> bool:
     """True if a sentence enumerates (a colon, or three or more comma-separated items)."""
     return ":" in text or text.count(",") >= 2 or text.count(";") >= 2
 
 
-_CHECKS: dict[str, Callable[[str], bool]] = {
+_CHECKS: dict[str, Callable[[str, str], bool]] = {
     "number": has_number,
     "date": has_date,
     "person": has_person,
     "list": is_list_sentence,
+    "yesno": takes_a_position,
 }
 
 
@@ -138,19 +172,52 @@ class Candidate:
     is_item: bool = False
 
 
+@lru_cache(maxsize=16384)
+def terms_of(text: str) -> frozenset[str]:
+    """Content words of a passage sentence or heading, cached: the same ones come back on many questions."""
+    return frozenset(content_terms(text))
+
+
 SentenceVectors = Callable[[list[Chunk]], dict[str, tuple[list[tuple[int, int]], np.ndarray]]]
 
 
-def term_overlap(wanted: tuple[str, ...] | list[str], have: frozenset[str] | set[str]) -> float:
-    """Share of the wanted terms present (0 when nothing is wanted)."""
+def _has(term: str, have: frozenset[str] | set[str]) -> bool:
+    return term in have or any(syn in have for syn in SYNONYMS.get(term, ()))
+
+
+def term_overlap(
+    wanted: tuple[str, ...] | list[str],
+    have: frozenset[str] | set[str],
+    weights: dict[str, float] | None = None,
+) -> float:
+    """Weighted share of the wanted terms present, a term's synonyms counting for it (0 if none wanted)."""
     if not wanted:
         return 0.0
-    return sum(1 for t in wanted if t in have) / len(wanted)
+    total = sum(weights.get(t, 1.0) for t in wanted) if weights else float(len(wanted))
+    got = sum((weights.get(t, 1.0) if weights else 1.0) for t in wanted if _has(t, have))
+    return got / total if total else 0.0
 
 
-def score_candidate(c: Candidate, terms: tuple[str, ...], wants: frozenset[str], context: frozenset[str]) -> float:
+def local_idf(terms: tuple[str, ...], cands: list[Candidate]) -> dict[str, float]:
+    """Weights for question terms: rarer among the candidate sentences means more telling."""
+    n = len(cands)
+    out = {}
+    for t in terms:
+        df = sum(1 for c in cands if _has(t, c.terms))
+        out[t] = float(np.log(1.0 + (n + 1) / (df + 1)))
+    return out
+
+
+def score_candidate(
+    c: Candidate,
+    terms: tuple[str, ...],
+    wants: frozenset[str],
+    context: frozenset[str],
+    weights: dict[str, float] | None = None,
+    question: str = "",
+) -> float:
     """How well one sentence answers a question (or one part of it)."""
-    lex = term_overlap(terms, c.terms)
+    lex = term_overlap(terms, c.terms, weights)
     ctx = term_overlap(terms, c.terms | context)
     score = 0.50 * c.sim + 0.30 * lex + 0.10 * ctx + 0.10 * max(c.hit_dense, 0.0)
     score -= 0.015 * (c.hit_rank - 1)
@@ -158,9 +225,9 @@ def score_candidate(c: Candidate, terms: tuple[str, ...], wants: frozenset[str],
         check = _CHECKS.get(want)
         if check is None:
             continue
-        if check(c.span.text):
-            score += 0.12 if want in ("number", "date") else 0.06
-        elif want in ("number", "date"):
+        if check(c.span.text, question):
+            score += 0.12 if want in ("number", "date", "person") else 0.06
+        elif want in ("number", "date", "person"):
             score -= 0.08
     if len(c.span.text) < 40:
         score -= 0.05
@@ -172,8 +239,23 @@ class ExtractiveGenerator:
 
     name = "extractive"
 
-    def __init__(self, embed_query: Callable[[str], np.ndarray], sentence_vectors: SentenceVectors, *, max_sentences: int = 4, max_chunks: int = 6) -> None:
-        """Use these vectors; write at most `max_sentences` sentences (more for lists)."""
+    def __init__(
+        self,
+        embed_query: Callable[[str], np.ndarray],
+        sentence_vectors: SentenceVectors,
+        *,
+        max_sentences: int = 4,
+        max_chunks: int = 6,
+        neighbours: Callable[[Chunk], list[Chunk]] | None = None,
+        vocabulary: Callable[[], Container[str]] | None = None,
+    ) -> None:
+        """Use these vectors; write at most `max_sentences` sentences (more for lists).
+
+        `neighbours(chunk)` gives the chunks next to a hit in the same section: their sentences are
+        candidates too, since a section's fact often sits one chunk away from the best-matching one.
+        """
+        self.neighbours = neighbours
+        self.vocabulary = vocabulary
         self.embed_query = embed_query
         self.sentence_vectors = sentence_vectors
         self.max_sentences = max_sentences
@@ -181,7 +263,16 @@ class ExtractiveGenerator:
 
     def candidates(self, hits: list[Hit], qvec: np.ndarray) -> list[Candidate]:
         """Every sentence of the top hits, scored against the question vector (duplicates dropped)."""
-        top = hits[: self.max_chunks]
+        top = list(hits[: self.max_chunks])
+        if self.neighbours is not None:
+            have = {h.chunk.id for h in top}
+            extra: list[Hit] = []
+            for h in hits[:3]:
+                for nb in self.neighbours(h.chunk):
+                    if nb.id not in have:
+                        have.add(nb.id)
+                        extra.append(Hit(chunk=nb, score=h.score, dense=(h.dense or 0.0) - 0.05, rank=h.rank + 1))
+            top += extra
         vectors = self.sentence_vectors([h.chunk for h in top])
         out: list[Candidate] = []
         seen: set[str] = set()
@@ -204,7 +295,7 @@ class ExtractiveGenerator:
                     Candidate(
                         chunk=hit.chunk, span=Span(a, b, sentence), hit_rank=hit.rank or 1,
                         hit_dense=hit.dense if hit.dense is not None else 0.0, sim=float(sim),
-                        terms=frozenset(content_terms(sentence)), index=i, is_item=is_item,
+                        terms=terms_of(sentence), index=i, is_item=is_item,
                     )
                 )
         return out
@@ -218,11 +309,13 @@ class ExtractiveGenerator:
         cands = self.candidates(hits, qvec)
         best = 0.0
         for c in cands:
-            context = frozenset(content_terms(f"{c.chunk.title} {c.chunk.section_title}"))
+            context = terms_of(f"{c.chunk.title} {c.chunk.section_title}")
             lex = term_overlap(profile.terms, c.terms | context)
             rel = 0.7 * c.sim + 0.3 * lex
             best = max(best, rel)
-        return best, cands
+        if self.vocabulary is not None:
+            best -= unknown_term_penalty(question, self.vocabulary())
+        return max(best, 0.0), cands
 
     def generate(self, question: str, hits: list[Hit], cands: list[Candidate] | None = None, qvec: np.ndarray | None = None) -> Draft:
         """Compose the answer from the candidates."""
@@ -233,8 +326,47 @@ class ExtractiveGenerator:
         return compose(chosen, backend=self.name)
 
 
+UNKNOWN_NAME_PENALTY = 0.22  # a capitalised word the materials never use ("Singapore", "Neurotechnology")
+UNKNOWN_WORD_PENALTY = 0.06  # any other word they never use ("fines", "salary")
+UNKNOWN_NUMBER_PENALTY = 0.03  # a number they never state (often a wrong premise, not a new topic)
+UNKNOWN_PENALTY_CAP = 0.35
+
+
+def unknown_term_penalty(question: str, vocabulary: Container[str]) -> float:
+    """Lower relevance for question words the materials never use; a name they lack weighs most.
+
+    "What does Singapore's guide say?" is not covered by materials that never mention Singapore, however
+    close the rest of the question is to them. Only for English questions: other languages' words are
+    all unknown to an English index.
+    """
+    from toolkit_assistant.text import detect_language, stem, words
+
+    if detect_language(question) != "en":
+        return 0.0
+    penalty = 0.0
+    tokens = re.findall(r"[\w’'-]+", question)
+    for i, raw in enumerate(tokens):
+        for w in words(raw):
+            if w in STOPWORDS or len(w) < 3 or stem(w) in vocabulary or w in vocabulary:
+                continue
+            if any(ch.isdigit() for ch in w):
+                penalty += UNKNOWN_NUMBER_PENALTY
+            elif i > 0 and raw[:1].isupper():
+                penalty += UNKNOWN_NAME_PENALTY
+            else:
+                penalty += UNKNOWN_WORD_PENALTY
+    return min(penalty, UNKNOWN_PENALTY_CAP)
+
+
+def covers(c: Candidate, part: QuestionPart, wants: frozenset[str]) -> bool:
+    """True if a sentence already answers a part: most of its words, and the kind of fact it wants."""
+    if term_overlap(part.terms, c.terms) < 0.5:
+        return False
+    return all(_CHECKS[w](c.span.text, part.text) for w in wants if w in ("number", "date", "person"))
+
+
 def _context(c: Candidate) -> frozenset[str]:
-    return frozenset(content_terms(f"{c.chunk.title} {c.chunk.section_title}"))
+    return terms_of(f"{c.chunk.title} {c.chunk.section_title}")
 
 
 def select_sentences(profile: QuestionProfile, cands: list[Candidate], *, max_sentences: int = 4) -> list[Candidate]:
@@ -242,8 +374,9 @@ def select_sentences(profile: QuestionProfile, cands: list[Candidate], *, max_se
     if not cands:
         return []
     contexts = {id(c): _context(c) for c in cands}
+    weights = local_idf(tuple(dict.fromkeys(profile.terms + tuple(t for p in profile.parts for t in p.terms))), cands)
     for c in cands:
-        c.score = score_candidate(c, profile.terms, profile.wants, contexts[id(c)])
+        c.score = score_candidate(c, profile.terms, profile.wants, contexts[id(c)], weights, profile.text)
     ranked = sorted(cands, key=lambda c: -c.score)
     best = ranked[0]
     chosen: list[Candidate] = [best]
@@ -258,14 +391,20 @@ def select_sentences(profile: QuestionProfile, cands: list[Candidate], *, max_se
                 return True
         return False
 
-    # every part of a many-part question gets its own best sentence
+    # every part of a many-part question that the chosen sentences leave open gets its own best sentence
     if len(profile.parts) > 1:
         for part in profile.parts:
             wants = part.wants or profile.wants
-            scored = [(score_candidate(c, part.terms, wants, contexts[id(c)]), c) for c in cands]
-            part_score, part_best = max(scored, key=lambda t: t[0])
-            if part_best in chosen:
+            if any(covers(c, part, wants) for c in chosen):
                 continue
+            scored = [
+                (score_candidate(c, part.terms, wants, contexts[id(c)], weights, part.text)
+                 + 0.1 * term_overlap(profile.terms, c.terms), c)
+                for c in cands if c not in chosen
+            ]
+            if not scored:
+                continue
+            part_score, part_best = max(scored, key=lambda t: t[0])
             if term_overlap(part.terms, part_best.terms) > 0 and part_score >= PART_MIN_SCORE and not redundant(part_best):
                 chosen.append(part_best)
     # more sentences while they add something and stay close to the best
@@ -276,14 +415,26 @@ def select_sentences(profile: QuestionProfile, cands: list[Candidate], *, max_se
         if redundant(c):
             continue
         adds = [t for t in profile.terms if t in c.terms and t not in covered]
-        threshold = 0.80 if adds else 0.90
+        threshold = ADD_WITH_NEW_TERMS if adds else ADD_WITHOUT_NEW_TERMS
+        near = any(s.chunk.id == c.chunk.id and abs(s.index - c.index) == 1 for s in chosen)
+        if near:
+            threshold -= 0.12
         if c.score >= threshold * best.score and (c.chunk.id == best.chunk.id or c.score > 0.45):
             chosen.append(c)
             covered |= c.terms
-    # a list's lead-in brings its items
+    # a list's lead-in brings its items; a sentence that announces "the following" or "three examples"
+    # brings the sentences after it
     expanded: list[Candidate] = []
+    by_pos = {(x.chunk.id, x.index): x for x in cands}
     for c in chosen:
         expanded.append(c)
+        follow = announces(c.span.text, profile)
+        for step in range(1, follow + 1):
+            nxt = by_pos.get((c.chunk.id, c.index + step))
+            if nxt is None or nxt.is_item:
+                break
+            if nxt not in expanded and nxt not in chosen:
+                expanded.append(nxt)
         if c.span.text.rstrip().endswith(":"):
             items = [x for x in cands if x.chunk.id == c.chunk.id and x.index > c.index and x.is_item]
             items.sort(key=lambda x: x.index)
@@ -304,6 +455,28 @@ def select_sentences(profile: QuestionProfile, cands: list[Candidate], *, max_se
         if c not in unique:
             unique.append(c)
     return sorted(unique, key=lambda c: (order[c.chunk.id], c.index))
+
+
+_ANNOUNCE = re.compile(
+    r"\b(the following|as follows|(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+) "
+    r"(main |key |interactive |core |policy |broad |specific )?[a-z]+s)\b",
+    re.IGNORECASE,
+)
+
+
+def announces(sentence: str, profile: QuestionProfile) -> int:
+    """How many following sentences a sentence announces without stating them (0 when it states them)."""
+    text = sentence.strip()
+    if text.endswith(":"):
+        return 0  # list items are handled separately
+    if re.search(r"\bthe following\b|\bas follows\b", text, re.IGNORECASE):
+        return 2
+    asks_what = bool(profile.wants & {"list"}) or bool(
+        re.match(r"\s*(what|which|who|how)\b", profile.text, re.IGNORECASE)
+    )
+    if asks_what and _ANNOUNCE.search(text) and text.count(",") < 2:
+        return 2
+    return 0
 
 
 def compose(chosen: list[Candidate], *, backend: str) -> Draft:

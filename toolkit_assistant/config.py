@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     top_k: int = Field(8, ge=1, le=50, description="Passages retrieved for each question.")
     max_citations: int = Field(4, ge=1, le=12, description="Most sentences in an extractive answer.")
     min_relevance: float = Field(
-        0.42,
+        0.52,
         ge=0.0,
         le=1.0,
         description="Abstention threshold on the question's relevance score (calibrated on evals/).",

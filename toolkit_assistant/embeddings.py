@@ -26,6 +26,9 @@ class Embedder(Protocol):
         ...
 
 
+SMALL_BATCH = 8  # texts embedded on a single torch thread (see MiniLMEmbedder.embed_documents)
+
+
 def _normalise_rows(m: np.ndarray) -> np.ndarray:
     m = np.asarray(m, dtype=np.float32)
     if m.ndim == 1:
@@ -56,6 +59,8 @@ class MiniLMEmbedder:
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
         torch.set_num_threads(max(1, torch.get_num_threads()))
+        self._torch = torch
+        self._threads = torch.get_num_threads()
         self._model = SentenceTransformer(str(get_model_path()), device="cpu")
         self._batch = batch_size
         self._lock = threading.Lock()
@@ -65,6 +70,9 @@ class MiniLMEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
+            # A question or a few sentences run on one thread: on shared cores torch's thread pool
+            # waits for descheduled threads (a query took 300+ ms instead of 35 ms); batches use all.
+            self._torch.set_num_threads(1 if len(texts) <= SMALL_BATCH else self._threads)
             out = self._model.encode(
                 texts, batch_size=self._batch, normalize_embeddings=True, show_progress_bar=False
             )

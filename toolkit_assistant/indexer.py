@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit_assistant.errors import DocumentError, IndexMismatchError
-from toolkit_assistant.ingest import chunk_document, discover, file_sha256, load_document
+from toolkit_assistant.ingest import CHUNKER_VERSION, chunk_document, discover, file_sha256, load_document
 from toolkit_assistant.store import (
     EmbeddingCache,
     Location,
@@ -115,6 +115,7 @@ def run_ingest(
             and old.embedding == embedder.name
             and old.chunk_size == chunk_size
             and old.chunk_overlap == chunk_overlap
+            and old.chunker_version == CHUNKER_VERSION
         )
         report = IngestReport(index=location.describe(), generation=old.generation if old else "")
         files, skipped = discover(roots)
@@ -198,6 +199,7 @@ def run_ingest(
             chunk_size=chunk_size,
             chunk_overlap=chunk_overlap,
             files=new_files,
+            chunker_version=CHUNKER_VERSION,
         )
         cache = EmbeddingCache(index_dir / "embedding-cache.sqlite", embedder.name)
         try:

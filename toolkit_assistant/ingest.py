@@ -16,11 +16,15 @@ from toolkit_assistant.errors import DocumentError
 from toolkit_assistant.text import normalise, slug, split_sentences
 from toolkit_assistant.types import Chunk
 
+# bump when chunking changes, so that the next ingest re-chunks unchanged files
+CHUNKER_VERSION = 2
 SUPPORTED = (".md", ".markdown", ".pdf", ".txt")
 FRONT_MATTER_KEYS = (
     "id", "title", "publisher", "year", "status", "kind", "language", "source_url", "note",
 )
 _SECTION = re.compile(r"^##[ \t]+(?:(\d+(?:\.\d+)*)\.?[ \t]+)?(.+?)[ \t]*#*[ \t]*$")
+# reference lists are provenance for readers, not statements to quote as answers
+SKIP_SECTIONS = {"sources", "references", "bibliography", "source register"}
 _TITLE = re.compile(r"^#[ \t]+(.+?)[ \t]*$")
 
 
@@ -170,7 +174,7 @@ def _parse_markdown(path: Path, text: str) -> Document:
 
     def flush() -> None:
         body_text = _clean_markdown("\n".join(buf)).strip()
-        if body_text:
+        if body_text and current_title.strip().lower() not in SKIP_SECTIONS:
             sections.append(Section(current_no, current_title or title, body_text))
 
     for line in body.split("\n"):

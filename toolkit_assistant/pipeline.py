@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from toolkit_assistant.answer import ExtractiveGenerator, nearest_topics
 from toolkit_assistant.errors import BackendUnavailable, InputError
+from toolkit_assistant.guard import strip_injections
 from toolkit_assistant.retrieve import Filters, HybridRetriever
 from toolkit_assistant.text import has_control_chars
 from toolkit_assistant.types import Answer, Draft, Hit, Verification
@@ -23,6 +25,10 @@ if TYPE_CHECKING:
     from toolkit_assistant.config import Settings
     from toolkit_assistant.store import IndexReader
 
+INSTRUCTION_TEXT = (
+    "This assistant answers questions from the indexed materials only; it does not follow instructions, "
+    "take on roles or answer from general knowledge. Ask a question about the materials."
+)
 ABSTAIN_TEXT = "The materials in this index do not cover this question, so no answer is given."
 
 
@@ -89,7 +95,7 @@ class Assistant:
         *,
         top_k: int = 8,
         max_citations: int = 4,
-        min_relevance: float = 0.42,
+        min_relevance: float = 0.52,
         max_question_chars: int = 2000,
         verify_mode: str = "remove",
         backend: str = "extractive",
@@ -101,7 +107,9 @@ class Assistant:
         self.embedder = reader.embedder
         self.retriever = HybridRetriever(reader)
         self.extractive = ExtractiveGenerator(
-            self.embedder.embed_query, self._sentence_vectors, max_sentences=max_citations
+            self.embedder.embed_query, self._sentence_vectors, max_sentences=max_citations,
+            neighbours=self._neighbours,
+            vocabulary=self._vocabulary,
         )
         self.top_k = top_k
         self.min_relevance = min_relevance
@@ -139,6 +147,23 @@ class Assistant:
     def _sentence_vectors(self, chunks: list[Any]) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
         return self.reader.sentence_vectors([c.id for c in chunks])
 
+    def _vocabulary(self) -> Any:
+        """The index's BM25 vocabulary (stemmed words the materials use)."""
+        bm25 = self.reader.bm25
+        return bm25.vocab_dict if bm25 is not None else {}
+
+    def _neighbours(self, chunk: Any) -> list[Any]:
+        """The chunks just before and after a chunk in its section."""
+        head, _, n = chunk.id.rpartition(":")
+        if not n.isdigit():
+            return []
+        out = []
+        for m in (int(n) - 1, int(n) + 1):
+            nb = self.reader.by_id.get(f"{head}:{m}")
+            if nb is not None:
+                out.append(nb)
+        return out
+
     def _passage_vectors(self, chunk_ids: list[str]) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
         return self.reader.sentence_vectors(chunk_ids)
 
@@ -174,14 +199,27 @@ class Assistant:
         """
         t0 = time.perf_counter()
         question = validate_question(question, self.max_question_chars)
-        hits, qvec = self.retrieve(question, k=k, filters=filters)
-        t1 = time.perf_counter()
-        relevance, cands = self.extractive.relevance(question, hits, qvec)
-        name = backend or self.backend
+        asked, injected = strip_injections(question)
         notices: list[str] = []
+        if injected:
+            notices.append(
+                "Instructions in the question were not followed; only the question itself was answered, "
+                "from the materials."
+            )
+        if not asked:
+            t1 = time.perf_counter()
+            answer = self._abstain(question, [], backend or self.backend, t0, t1, t1, 0.0)
+            answer = replace(answer, text=INSTRUCTION_TEXT, notices=tuple(notices))
+            self._log(answer)
+            return answer
+        hits, qvec = self.retrieve(asked, k=k, filters=filters)
+        t1 = time.perf_counter()
+        relevance, cands = self.extractive.relevance(asked, hits, qvec)
+        name = backend or self.backend
         if relevance < self.min_relevance or not hits:
             t2 = time.perf_counter()
             answer = self._abstain(question, hits, name, t0, t1, t2, relevance)
+            answer = replace(answer, notices=tuple(notices))
             self._log(answer)
             return answer
         draft: Draft | None = None
@@ -189,14 +227,14 @@ class Assistant:
             try:
                 gen = self.generator(name)
                 if on_token is not None and hasattr(gen, "stream"):
-                    draft = gen.stream(question, hits, on_token)
+                    draft = gen.stream(asked, hits, on_token)
                 else:
-                    draft = gen.generate(question, hits)
+                    draft = gen.generate(asked, hits)
             except BackendUnavailable as exc:
                 notices.append(f"The {name} backend is unavailable ({exc}); showing the extractive answer.")
                 draft = None
         if draft is None:
-            draft = self.extractive.generate(question, hits, cands=cands)
+            draft = self.extractive.generate(asked, hits, cands=cands)
         t2 = time.perf_counter()
         verified = verify(draft, embed=self.embedder.embed_documents, passage_vectors=self._passage_vectors, mode=self.verify_mode)
         if not verified.citations and draft.backend != "extractive":
@@ -205,7 +243,7 @@ class Assistant:
                 "showing the extractive answer instead."
             )
             removed = verified.report
-            fallback = self.extractive.generate(question, hits, cands=cands)
+            fallback = self.extractive.generate(asked, hits, cands=cands)
             verified = verify(fallback, embed=self.embedder.embed_documents, passage_vectors=self._passage_vectors, mode=self.verify_mode)
             report = Verification(
                 sentences=removed.sentences + verified.report.sentences,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
@@ -57,9 +58,15 @@ def rrf_fuse(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[st
     return sorted(scores.items(), key=lambda t: (-t[1], t[0]))
 
 
+@lru_cache(maxsize=8192)
+def term_set(text: str) -> frozenset[str]:
+    """The content words of a text as a set, cached (chunks are compared again on every question)."""
+    return frozenset(content_terms(text))
+
+
 def near_duplicate(a: str, b: str, threshold: float = 0.9) -> bool:
     """True if two texts share nearly all their content words (Jaccard on word sets)."""
-    sa, sb = set(content_terms(a)), set(content_terms(b))
+    sa, sb = term_set(a), term_set(b)
     if not sa or not sb:
         return a.strip() == b.strip()
     return len(sa & sb) / len(sa | sb) >= threshold
@@ -97,7 +104,9 @@ class HybridRetriever:
         if bm25 is None:
             return []
         vocab = bm25.vocab_dict
-        tokens = [t for t in bm25_tokens(query) if t in vocab]
+        from toolkit_assistant.text import expand_terms
+
+        tokens = [t for t in expand_terms(bm25_tokens(query)) if t in vocab]
         if not tokens:
             return []
         chunks = self.reader.chunks

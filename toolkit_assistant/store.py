@@ -82,6 +82,7 @@ class Manifest:
     chunk_overlap: int
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     created: float = field(default_factory=time.time)
+    chunker_version: int = 0
 
     def to_json(self) -> str:
         """Serialise."""

@@ -12,7 +12,8 @@ _ABBREVIATIONS = {
     "e.g", "i.e", "etc", "art", "arts", "para", "paras", "p", "pp", "vol", "fig", "cf", "al",
     "u.s", "u.k", "s.d.n.y", "n.y", "jr", "sr", "ed", "eds", "rev", "op", "cit", "ibid", "sec",
     "mt", "ft", "approx", "dept", "univ", "gen", "gov", "hon", "jan", "feb", "mar", "apr", "jun",
-    "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "cir", "supp", "ct", "app", "rep", "reg",
+    "f", "s", "l", "j", "eur", "stat", "ord", "cl", "ch", "pt", "tit", "ann", "supra", "infra",
 }
 
 STOPWORDS = frozenset(
@@ -171,6 +172,29 @@ def content_terms(text: str) -> list[str]:
     return list(seen)
 
 
+# Question words that the materials express with another word (stems on both sides).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "wrote": ("author",), "write": ("author",), "written": ("author",), "writer": ("author",),
+    "paid": ("fund", "funder"), "pay": ("fund", "funder"), "financ": ("fund",), "sponsor": ("fund",),
+    "aim": ("audience",), "address": ("audience",), "target": ("audience",), "intend": ("audience",),
+    "begin": ("start", "launch"), "start": ("launch", "began"), "began": ("launch",),
+    "ban": ("prohibit",), "forbid": ("prohibit",), "allow": ("permit", "may"),
+    "adopt": ("adopt",), "release": ("publish", "launch"), "publish": ("release",),
+    "percentage": ("share", "%"), "proportion": ("share", "%"), "share": ("%",),
+    "respondent": ("responded", "answer"), "people": ("participant",), "learner": ("participant",),
+    "judge": ("judicial", "judiciary"), "court": ("judicial", "tribunal"),
+}
+
+
+def expand_terms(terms: list[str]) -> list[str]:
+    """The terms plus the words the materials use for them (see SYNONYMS), deduplicated."""
+    out = dict.fromkeys(terms)
+    for t in terms:
+        for extra in SYNONYMS.get(t, ()):
+            out.setdefault(extra, None)
+    return list(out)
+
+
 def numbers(text: str) -> set[str]:
     """Numbers in a text, normalised ('36,000' -> '36000', '44 %' -> '44%')."""
     out = set()
@@ -213,3 +237,40 @@ def slug(text: str) -> str:
     """A lowercase id made of letters, digits and hyphens."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "doc"
+
+
+_LANG_STOPWORDS = {
+    "en": {"the", "of", "and", "what", "which", "who", "how", "is", "are", "does", "do", "in", "to", "for", "a", "an", "when", "did", "was", "with", "on", "can", "may", "should"},
+    "fr": {"le", "la", "les", "des", "du", "de", "quel", "quelle", "quels", "quelles", "est", "sont", "combien", "qui", "que", "une", "un", "et", "pour", "dans", "sur", "au", "aux", "qu'est-ce", "ce", "ont", "peut", "juges", "selon"},
+    "es": {"el", "la", "los", "las", "de", "del", "qué", "cuál", "cuáles", "cuántos", "cuántas", "es", "son", "quién", "y", "para", "en", "un", "una", "por", "con", "se", "puede", "jueces", "según"},
+    "pt": {"o", "a", "os", "as", "de", "do", "da", "dos", "das", "que", "qual", "quais", "quantos", "quantas", "é", "são", "quem", "e", "para", "em", "um", "uma", "por", "com", "pode", "juízes", "segundo", "não"},
+}
+
+
+def detect_language(text: str) -> str:
+    """A small offline guess of a question's language: en, fr, es, pt, ar, zh, ru (default en).
+
+    Scripts decide Arabic, Chinese and Russian; stop-words decide between English, French, Spanish
+    and Portuguese.
+    """
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return "en"
+    def share(lo: int, hi: int) -> float:
+        return sum(1 for ch in letters if lo <= ord(ch) <= hi) / len(letters)
+    if share(0x0600, 0x06FF) > 0.3:
+        return "ar"
+    if share(0x4E00, 0x9FFF) > 0.2:
+        return "zh"
+    if share(0x0400, 0x04FF) > 0.3:
+        return "ru"
+    tokens = re.findall(r"[\w'’-]+", text.lower())
+    scores = {lang: sum(1 for t in tokens if t in sw) for lang, sw in _LANG_STOPWORDS.items()}
+    accents = sum(1 for ch in text.lower() if ch in "éèêàçùâîôœ")
+    scores["fr"] += accents * 0.5 if any(t in _LANG_STOPWORDS["fr"] for t in tokens) else 0
+    if any(ch in text for ch in "¿¡ñ"):
+        scores["es"] += 2
+    if any(ch in text.lower() for ch in "ãõ"):
+        scores["pt"] += 2
+    best = max(scores, key=lambda k: (scores[k], k == "en"))
+    return best if scores[best] > scores["en"] else "en"

@@ -113,20 +113,21 @@ def check_sentence(
     p_terms = set(content_terms(passage))
     overlap = sum(1 for t in terms if t in p_terms) / len(terms) if terms else 0.0
     # best-matching passage sentence (by vector, else by overlap)
-    spans = [(s.start, s.end) for s in split_sentences(passage)]
     sim = 0.0
-    best_span = spans[0] if spans else (0, len(passage))
     if sentence_vec is not None and passage_vecs is not None and len(passage_vecs[0]):
         p_spans, mat = passage_vecs
         sims = mat @ sentence_vec
         i = int(np.argmax(sims))
         sim, best_span = float(sims[i]), p_spans[i]
-    elif spans:
-        scored = [
-            (sum(1 for t in terms if t in set(content_terms(passage[a:b]))), (a, b)) for a, b in spans
-        ]
-        best_span = max(scored)[1]
-        sim = overlap
+    else:
+        spans = [(s.start, s.end) for s in split_sentences(passage)]
+        best_span = spans[0] if spans else (0, len(passage))
+        if spans:
+            scored = [
+                (sum(1 for t in terms if t in set(content_terms(passage[a:b]))), (a, b)) for a, b in spans
+            ]
+            best_span = max(scored)[1]
+            sim = overlap
     best_text = passage[best_span[0] : best_span[1]]
     whole = _exact_span(sentence, passage)
     if whole is not None:  # the sentence is one of the passage's sentences, word for word
@@ -155,6 +156,48 @@ def _exact_span(sentence: str, passage: str) -> str | None:
     return None
 
 
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def stored_vector(
+    sentence: str, cited: list[Citation], pvecs: dict[str, tuple[list[tuple[int, int]], np.ndarray]]
+) -> np.ndarray | None:
+    """The stored vector of a cited passage's sentence that the answer sentence repeats verbatim, if any."""
+    target = _squash(sentence)
+    for cit in cited:
+        spans_vecs = pvecs.get(cit.chunk.id)
+        if not spans_vecs:
+            continue
+        spans, mat = spans_vecs
+        for j, (a, b) in enumerate(spans):
+            if _squash(cit.chunk.text[a:b]) == target:
+                return mat[j]
+    return None
+
+
+def sentence_vectors(
+    sentences: list[tuple[str, list[int]]],
+    by_n: dict[int, Citation],
+    pvecs: dict[str, tuple[list[tuple[int, int]], np.ndarray]],
+    embed: Callable[[list[str]], np.ndarray],
+) -> list[np.ndarray]:
+    """A vector for each answer sentence, embedding only those that are not verbatim passage sentences.
+
+    A verbatim sentence (every sentence of an extractive answer) takes the vector stored at ingest:
+    the same model embedded the same words, so the model is not run again.
+    """
+    out: list[np.ndarray | None] = [
+        stored_vector(s, [by_n[n] for n in ns if n in by_n], pvecs) for s, ns in sentences
+    ]
+    todo = [i for i, v in enumerate(out) if v is None]
+    if todo:
+        fresh = embed([sentences[i][0] for i in todo])
+        for i, vec in zip(todo, fresh, strict=True):
+            out[i] = vec
+    return [v for v in out if v is not None]
+
+
 def verify(
     draft: Draft,
     *,
@@ -177,9 +220,9 @@ def verify(
     parsed = parse_sentences_items(draft.text)
     sentences = [(s, ns) for s, ns, _ in parsed]
     items = [it for _, _, it in parsed]
-    vecs = embed([s for s, _ in sentences]) if (embed and sentences) else None
     chunk_ids = sorted({c.chunk.id for c in draft.citations})
     pvecs = passage_vectors(chunk_ids) if (passage_vectors and chunk_ids) else {}
+    vecs = sentence_vectors(sentences, by_n, pvecs, embed) if (embed and sentences) else None
     checks: list[SentenceCheck] = []
     kept: list[tuple[str, list[Citation], bool]] = []
     for i, (sentence, ns) in enumerate(sentences):
