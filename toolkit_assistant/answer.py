@@ -43,12 +43,19 @@ _WANTS = {
         r"|\bthe (four|five|six|seven|eight|ten|eleven|three|two|\d+) \w+",
         re.IGNORECASE,
     ),
+    "normative": re.compile(
+        r"^\s*(should|may|can|could|must|shall|is it (allowed|permitted|acceptable|lawful))\b.*\b(judges?|courts?|tribunals?|judiciary|judicial)\b"
+        r"|\b(allowed|permitted|prohibited|forbidden|obliged)\b",
+        re.IGNORECASE,
+    ),
     "yesno": re.compile(
         r"^\s*(should|may|can|could|is|are|does|do|did|must|will|would|has|have|was|were|shall|ought)\b",
         re.IGNORECASE,
     ),
 }
 PART_MIN_SCORE = 0.35
+# "May a judge ...?" is answered first from the instruments that say what judges may do
+NORMATIVE_KINDS = {"guidelines", "recommendation", "standard"}
 # a further sentence joins the answer when it scores at least this share of the best one
 ADD_WITH_NEW_TERMS = 0.70
 ADD_WITHOUT_NEW_TERMS = 0.80
@@ -231,6 +238,8 @@ def score_candidate(
             score -= 0.08
     if len(c.span.text) < 40:
         score -= 0.05
+    if "normative" in wants and c.chunk.kind in NORMATIVE_KINDS:
+        score += 0.08
     return score
 
 

@@ -183,6 +183,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "percentage": ("share", "%"), "proportion": ("share", "%"), "share": ("%",),
     "respondent": ("responded", "answer"), "people": ("participant",), "learner": ("participant",),
     "judge": ("judicial", "judiciary"), "court": ("judicial", "tribunal"),
+    "chatgpt": ("chatbot", "generative"), "gpt": ("chatbot", "generative"), "llm": ("generative", "chatbot"),
+    "decide": ("decision", "adjudication"), "judgment": ("decision", "ruling"), "ruling": ("decision", "judgment"),
 }
 
 
