@@ -324,7 +324,7 @@ def test_hallucination_rate_counts_incorrect_and_misgrounded_answers() -> None:
     survey = answer(f"{S_SURVEY[:-1]} [1].", cite(1, "g:1:1", S_SURVEY))
     answers = [
         survey,  # correct and grounded
-        survey,  # a key fact is missing: incorrect
+        survey,  # a key fact is missing: incomplete, not hallucinated
         survey,  # a forbidden pattern is present: incorrect
         answer(f"{S_SURVEY[:-1]} [1].", cite(1, "g:1:1", "44% of all judges use chatbots.")),  # quote not in chunk
         answer("The survey found that 45% of judges use chatbots [1].", cite(1, "g:1:1", S_SURVEY)),  # unsupported
@@ -333,9 +333,11 @@ def test_hallucination_rate_counts_incorrect_and_misgrounded_answers() -> None:
     facts = [["44%"], ["90%"], [], [], [], ["44%"]]
     bad = [[], [], ["chatbots"], [], [], []]
     m = hallucination_rate(answers, facts, bad, PASSAGES, judge)
-    assert (m.numerator, m.denominator) == (4, 5)
-    assert m.details["cases_by_kind"] == {"missing_key_fact": 1, "forbidden_present": 1, "misgrounded": 2}
+    assert (m.numerator, m.denominator) == (3, 5)
+    assert m.details["cases_by_kind"] == {"forbidden_present": 1, "misgrounded": 2}
+    assert m.details["incomplete"] == 1
     assert hallucination_rate([survey], [["44%"]], [[]], PASSAGES, judge).score == 0.0
-    assert hallucination_rate(answers[1:3], facts[1:3], bad[1:3], PASSAGES, judge).score == 1.0
+    assert hallucination_rate(answers[2:5], facts[2:5], bad[2:5], PASSAGES, judge).score == 1.0
+    assert hallucination_rate(answers[1:2], facts[1:2], bad[1:2], PASSAGES, judge).score == 0.0
     with pytest.raises(ValueError, match="not a valid regex"):
         hallucination_rate([DECLINED], [["("]], [[]], PASSAGES, judge)

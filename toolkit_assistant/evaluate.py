@@ -433,10 +433,16 @@ def compute_metrics(results: Sequence[CaseResult], judge: SupportJudge, passages
     out["out_of_scope_declined"] = _named(M.abstention_recall(
         [True] * len(oos), [r.abstained for r in oos], name="out_of_scope_declined"
     ), _ids(oos))
-    wanted = _subset(results, lambda r: r.case.category in ANSWER_WANTED and not r.case.must_refuse)
+    # the gate is on English answerable cases; questions in other languages are reported beside it
+    wanted = _subset(results, lambda r: r.case.category == "answerable" and not r.case.must_refuse)
     out["answerable_wrongly_declined"] = _named(M.wrongly_declined_rate(
         [False] * len(wanted), [r.abstained for r in wanted], name="answerable_wrongly_declined"
     ), _ids(wanted))
+    other = _subset(results, lambda r: r.case.category == "multilingual" and not r.case.must_refuse)
+    if other:
+        out["multilingual_wrongly_declined"] = _named(M.wrongly_declined_rate(
+            [False] * len(other), [r.abstained for r in other], name="multilingual_wrongly_declined"
+        ), _ids(other))
     fp = _subset(results, lambda r: r.case.category == "false_premise")
     fp = [r for r in fp if r.case.key_facts or r.case.forbidden or r.case.must_refuse]
     out["false_premise_handled"] = _named(M.false_premise_handling(
