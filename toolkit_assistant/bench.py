@@ -99,15 +99,15 @@ class BenchCase:
 
 def load_cases(path: Path | None, default_gold: Path) -> tuple[list[BenchCase], str]:
     """The benchmark questions: `path`, else the gold set, else the built-in list; and their source."""
-    for candidate in ([path] if path else [default_gold]):
-        if candidate is not None and candidate.exists():
-            cases = read_cases(candidate)
-            if not cases:
-                raise BenchError(f"{candidate} holds no questions (expected JSONL with a 'question' field, or text)")
-            return cases, str(candidate)
-        if path is not None:
-            raise BenchError(f"Question file {path} does not exist")
-    return [BenchCase(q, s) for q, s in BUILTIN_QUESTIONS], "built-in"
+    if path is not None and not path.exists():
+        raise BenchError(f"Question file {path} does not exist")
+    chosen = path or (default_gold if default_gold.exists() else None)
+    if chosen is None:
+        return [BenchCase(q, s) for q, s in BUILTIN_QUESTIONS], "built-in"
+    cases = read_cases(chosen)
+    if not cases:
+        raise BenchError(f"{chosen} holds no questions (expected JSONL with a 'question' field, or one a line)")
+    return cases, str(chosen)
 
 
 def read_cases(path: Path) -> list[BenchCase]:
@@ -707,8 +707,13 @@ def measure_scale(assistant: Any, settings: Any, cases: Sequence[BenchCase], fac
                   work: Path) -> dict[str, Any]:
     """Build the xN collection into a fresh index (vectors from the cache) and measure it."""
     from toolkit_assistant.pipeline import Assistant
-    from toolkit_assistant.store import EmbeddedLocation, EmbeddingCache, IndexReader, Manifest, new_generation_name
-    from toolkit_assistant.store import write_generation
+    from toolkit_assistant.store import (
+        EmbeddedLocation,
+        EmbeddingCache,
+        Manifest,
+        new_generation_name,
+        write_generation,
+    )
 
     t0 = time.perf_counter()
     reps = make_replicas(assistant.reader, factor)
@@ -731,10 +736,9 @@ def measure_scale(assistant: Any, settings: Any, cases: Sequence[BenchCase], fac
     finally:
         cache.close()
     ingest_s = time.perf_counter() - t1
-    reader = IndexReader(location, assistant.embedder)
-    scaled = Assistant(reader, top_k=settings.top_k, max_citations=settings.max_citations,
-                       min_relevance=settings.min_relevance, max_question_chars=settings.max_question_chars,
-                       verify_mode=settings.verify_mode)
+    scaled = Assistant.from_settings(
+        settings.model_copy(update={"index_dir": index_dir, "chroma_url": None, "query_log": None})
+    )
     lat = measure_latency(scaled, cases, repeats, first_pass=False)
     rec = measure_retrieval(lambda q: [h.chunk.id for h in scaled.retrieve(q, k=RECALL_K)[0]], cases, 1,
                             map_id=original_chunk_id)

@@ -231,12 +231,14 @@ def main() -> None:
 def _register() -> None:
     """Commands that live beside their subject (each module imports only click at load)."""
     from toolkit_assistant.bench import bench_command
+    from toolkit_assistant.compare import compare_command
     from toolkit_assistant.evaluate import eval_command
     from toolkit_assistant.session import prepare_command
 
     cli.add_command(eval_command, "eval")
     cli.add_command(bench_command, "bench")
     cli.add_command(prepare_command, "prepare")
+    cli.add_command(compare_command, "compare-embeddings")
 
 
 _register()

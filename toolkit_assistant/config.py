@@ -35,6 +35,11 @@ Backend = Literal["extractive", "llamacpp", "ollama", "openai"]
 EmbeddingName = Literal["minilm", "e5"]
 
 
+# Abstention thresholds calibrated on the calibration split of evals/gold.jsonl, per embedding model
+# (`toolkit-assistant eval --calibrate`); the two models' similarity scales differ.
+DEFAULT_MIN_RELEVANCE = {"minilm": 0.52, "e5": 0.80}
+
+
 class Settings(BaseSettings):
     """Every setting of toolkit-assistant; the README has a table of them."""
 
@@ -59,11 +64,14 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(8, ge=1, le=50, description="Passages retrieved for each question.")
     max_citations: int = Field(4, ge=1, le=12, description="Most sentences in an extractive answer.")
-    min_relevance: float = Field(
-        0.52,
+    min_relevance: float | None = Field(
+        None,
         ge=0.0,
         le=1.0,
-        description="Abstention threshold on the question's relevance score (calibrated on evals/).",
+        description=(
+            "Abstention threshold on the question's relevance score; unset: the value calibrated on "
+            "evals/ for the embedding model (see DEFAULT_MIN_RELEVANCE)."
+        ),
     )
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
     max_file_mb: float = Field(50.0, gt=0, description="Largest file ingest accepts, in MB.")
@@ -98,6 +106,13 @@ class Settings(BaseSettings):
     query_log_hash_only: bool = Field(
         False, description="Log only a SHA-256 of each question, not its text."
     )
+
+    @property
+    def relevance_threshold(self) -> float:
+        """min_relevance, or the calibrated default of the embedding model."""
+        if self.min_relevance is not None:
+            return self.min_relevance
+        return DEFAULT_MIN_RELEVANCE.get(self.embedding, 0.52)
 
     @property
     def state_dir(self) -> Path:

@@ -16,8 +16,9 @@ import numpy as np
 from toolkit_assistant.answer import ExtractiveGenerator, nearest_topics
 from toolkit_assistant.errors import BackendUnavailable, InputError
 from toolkit_assistant.guard import strip_injections
+from toolkit_assistant.messages import ABSTAIN, INSTRUCTIONS, NEAREST, SOURCES_IN_ENGLISH, say
 from toolkit_assistant.retrieve import Filters, HybridRetriever
-from toolkit_assistant.text import has_control_chars
+from toolkit_assistant.text import detect_language, has_control_chars
 from toolkit_assistant.types import Answer, Draft, Hit, Verification
 from toolkit_assistant.verify import verify
 
@@ -25,11 +26,6 @@ if TYPE_CHECKING:
     from toolkit_assistant.config import Settings
     from toolkit_assistant.store import IndexReader
 
-INSTRUCTION_TEXT = (
-    "This assistant answers questions from the indexed materials only; it does not follow instructions, "
-    "take on roles or answer from general knowledge. Ask a question about the materials."
-)
-ABSTAIN_TEXT = "The materials in this index do not cover this question, so no answer is given."
 
 
 class Generator(Protocol):
@@ -136,7 +132,7 @@ class Assistant:
             reader,
             top_k=settings.top_k,
             max_citations=settings.max_citations,
-            min_relevance=settings.min_relevance,
+            min_relevance=settings.relevance_threshold,
             max_question_chars=settings.max_question_chars,
             verify_mode=settings.verify_mode,
             backend=settings.backend,
@@ -200,6 +196,7 @@ class Assistant:
         t0 = time.perf_counter()
         question = validate_question(question, self.max_question_chars)
         asked, injected = strip_injections(question)
+        language = detect_language(question)
         notices: list[str] = []
         if injected:
             notices.append(
@@ -209,7 +206,7 @@ class Assistant:
         if not asked:
             t1 = time.perf_counter()
             answer = self._abstain(question, [], backend or self.backend, t0, t1, t1, 0.0)
-            answer = replace(answer, text=INSTRUCTION_TEXT, notices=tuple(notices))
+            answer = replace(answer, text=say(INSTRUCTIONS, language), notices=tuple(notices), language=language)
             self._log(answer)
             return answer
         hits, qvec = self.retrieve(asked, k=k, filters=filters)
@@ -218,7 +215,7 @@ class Assistant:
         name = backend or self.backend
         if relevance < self.min_relevance or not hits:
             t2 = time.perf_counter()
-            answer = self._abstain(question, hits, name, t0, t1, t2, relevance)
+            answer = self._abstain(question, hits, name, t0, t1, t2, relevance, language)
             answer = replace(answer, notices=tuple(notices))
             self._log(answer)
             return answer
@@ -257,7 +254,7 @@ class Assistant:
             used_backend = draft.backend
         t3 = time.perf_counter()
         if not verified.citations:
-            answer = self._abstain(question, hits, name, t0, t1, t2, relevance)
+            answer = self._abstain(question, hits, name, t0, t1, t2, relevance, language)
             self._log(answer)
             return answer
         answer = Answer(
@@ -273,17 +270,21 @@ class Assistant:
                 "verify": (t3 - t2) * 1000,
                 "total": (t3 - t0) * 1000,
             },
-            notices=tuple(notices + list(draft.notices)),
+            notices=tuple(notices + list(draft.notices) + ([say(SOURCES_IN_ENGLISH, language)] if language != "en" else [])),
             relevance=relevance,
+            language=language,
         )
         self._log(answer)
         return answer
 
-    def _abstain(self, question: str, hits: list[Hit], backend: str, t0: float, t1: float, t2: float, relevance: float) -> Answer:
+    def _abstain(
+        self, question: str, hits: list[Hit], backend: str, t0: float, t1: float, t2: float, relevance: float,
+        language: str = "en",
+    ) -> Answer:
         topics = nearest_topics(hits)
-        text = ABSTAIN_TEXT
+        text = say(ABSTAIN, language)
         if topics:
-            text += " The nearest topics the materials do cover: " + "; ".join(topics) + "."
+            text += " " + say(NEAREST, language) + " " + "; ".join(topics) + "."
         t3 = time.perf_counter()
         return Answer(
             question=question,
@@ -295,6 +296,7 @@ class Assistant:
             timings_ms={"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "verify": 0.0, "total": (t3 - t0) * 1000},
             nearest_topics=tuple(topics),
             relevance=relevance,
+            language=language,
         )
 
     def _log(self, answer: Answer) -> None:
