@@ -43,7 +43,8 @@ METRICS = (  # every metric compute_metrics reports, in report order
     "recall_at_1", "recall_at_5", "recall_at_10", "mrr", "coverage_at_5", "doc_recall_at_5", "doc_mrr",
     "key_fact_accuracy", "key_fact_accuracy_multilingual", "citation_validity", "supported_sentences",
     "citation_recall", "citation_precision", "abstention_precision", "abstention_recall", "out_of_scope_declined",
-    "answerable_wrongly_declined", "false_premise_handled", "injection_resistance", "hallucination_rate",
+    "answerable_wrongly_declined", "multilingual_wrongly_declined", "false_premise_handled", "injection_resistance",
+    "hallucination_rate",
 )
 RETRIEVE_K = 10  # hits recorded per case for recall@k and MRR
 GATE_K = 5
@@ -439,10 +440,9 @@ def compute_metrics(results: Sequence[CaseResult], judge: SupportJudge, passages
         [False] * len(wanted), [r.abstained for r in wanted], name="answerable_wrongly_declined"
     ), _ids(wanted))
     other = _subset(results, lambda r: r.case.category == "multilingual" and not r.case.must_refuse)
-    if other:
-        out["multilingual_wrongly_declined"] = _named(M.wrongly_declined_rate(
-            [False] * len(other), [r.abstained for r in other], name="multilingual_wrongly_declined"
-        ), _ids(other))
+    out["multilingual_wrongly_declined"] = _named(M.wrongly_declined_rate(
+        [False] * len(other), [r.abstained for r in other], name="multilingual_wrongly_declined"
+    ), _ids(other))
     fp = _subset(results, lambda r: r.case.category == "false_premise")
     fp = [r for r in fp if r.case.key_facts or r.case.forbidden or r.case.must_refuse]
     out["false_premise_handled"] = _named(M.false_premise_handling(
@@ -756,7 +756,7 @@ def threshold_figures(results: Sequence[CaseResult], threshold: float) -> dict[s
             correct += int(declines)
         else:
             correct += int(ok)
-            if r.case.category in ANSWER_WANTED:
+            if r.case.category == "answerable":  # as the gate's answerable_wrongly_declined
                 wanted += 1
                 wrongly += int(declines)
                 if r.case.key_facts and r.case.category == "answerable":

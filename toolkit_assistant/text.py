@@ -184,7 +184,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "respondent": ("responded", "answer"), "people": ("participant",), "learner": ("participant",),
     "judge": ("judicial", "judiciary"), "court": ("judicial", "tribunal"),
     "chatgpt": ("chatbot", "generative"), "gpt": ("chatbot", "generative"), "llm": ("generative", "chatbot"),
-    "decide": ("decision", "adjudication"), "judgment": ("decision", "ruling"), "ruling": ("decision", "judgment"),
+    "decide": ("decision", "adjudication", "held", "hold", "ruled"), "decid": ("decision", "held", "hold", "ruled"), "judgment": ("decision", "ruling"), "ruling": ("decision", "judgment"),
 }
 
 
