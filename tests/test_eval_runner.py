@@ -272,7 +272,9 @@ def test_run_eval_scores_three_cases_and_writes_a_report(tiny_assistant: Any, tm
     from toolkit_assistant.evaluate import run_eval, write_report
 
     cases = load_cases(write_cases(tmp_path / "cases.jsonl", CASES))
-    result = run_eval(tiny_assistant, cases, backend="extractive")
+    threshold, embedder = tiny_assistant.min_relevance, tiny_assistant.embedder
+    result = run_eval(tiny_assistant, cases, backend="extractive", min_relevance=0.3)
+    assert result.min_relevance == 0.3 and result.summary["configured_min_relevance"] == threshold
     by_id = {r.case.id: r for r in result.cases}
     assert set(by_id) == {"survey-share", "paella", "responsible"}
     survey = by_id["survey-share"]
@@ -295,7 +297,7 @@ def test_run_eval_scores_three_cases_and_writes_a_report(tiny_assistant: Any, tm
     assert result.splits["holdout"]["out_of_scope_declined"].denominator == 1
     assert result.passed and all(g.passed is not False for g in result.gate)
     assert result.summary["verification_removed"] == 0 and result.summary["cases"] == 3
-    assert tiny_assistant.min_relevance == 0.42 and type(tiny_assistant.embedder).__name__ != "_MemoEmbedder"
+    assert tiny_assistant.min_relevance == threshold and tiny_assistant.embedder is embedder  # both restored
 
     page = write_report(result, tmp_path / "report")
     assert page == tmp_path / "report" / "report.html"
@@ -381,3 +383,54 @@ def test_poisoned_cases_run_on_a_temporary_index_and_leave_the_main_one_alone(ti
     after = EmbeddedLocation(tiny_index).read_manifest()
     assert after is not None and before is not None and after.generation == before.generation
     assert "hostile-note" not in {f["doc_id"] for f in after.files.values()}
+
+
+class OneBadSentence:
+    """A stand-in LLM: the first sentence of the best passage, plus one claim the passage does not make."""
+
+    name = "fake-llm"
+
+    def generate(self, question: str, hits: list[Any]) -> Any:
+        from toolkit_assistant.text import split_sentences
+        from toolkit_assistant.types import Citation, Draft
+
+        first = split_sentences(hits[0].chunk.text)[0].text
+        text = f"{first.rstrip('.')} [1]. The Moon was declared a court of appeal in 1999 [1]."
+        return Draft(text=text, citations=(Citation(1, hits[0].chunk, first, 1.0),), backend=self.name)
+
+
+@pytest.mark.integration
+def test_llm_runs_report_removed_sentences_and_use_the_llm_bounds(tiny_assistant: Any, tmp_path: Path) -> None:
+    from toolkit_assistant.evaluate import run_eval
+
+    tiny_assistant._factory = lambda name: OneBadSentence()
+    cases = load_cases(write_cases(tmp_path / "cases.jsonl", CASES))
+    result = run_eval(tiny_assistant, cases, backend="fake-llm")
+    answered = [r for r in result.cases if not r.abstained]
+    assert len(answered) == 2 and all(r.answer["backend"] == "fake-llm" for r in answered)
+    assert result.summary["verification_removed"] == 2 and result.summary["answers_with_removals"] == 2
+    assert all("Moon" not in r.answer["answer"] for r in answered)  # the verifier removed it
+    gate = {g.metric: g for g in result.gate}
+    assert gate["supported_sentences"].target == 0.95  # llm_min applies to LLM backends
+    assert result.metrics["supported_sentences"].score == 1.0
+
+
+def test_metrics_gate_on_english_cases_and_report_other_languages_beside() -> None:
+    from toolkit_assistant.evaluate import compute_metrics
+    from toolkit_assistant.metrics import SupportJudge
+
+    passages = {"d:1:1": "The survey found that 44% of judges use chatbots."}
+    answered = {"answer": "The survey found that 44% of judges use chatbots [1].", "abstained": False, "relevance": 0.8,
+                "citations": [{"n": 1, "chunk_id": "d:1:1", "quote": "The survey found that 44% of judges use chatbots."}]}
+    declined = {"answer": "The materials do not cover this.", "abstained": True, "relevance": 0.2, "citations": []}
+    en = EvalCase("en", "answerable", "Q?", expected_sections=("d:1",), key_facts=("44%",))
+    fr = EvalCase("fr", "multilingual", "Q ?", language="fr", expected_sections=("d:1",), key_facts=("44%",))
+    results = [CaseResult(en, answered, ["d:1:1"], {"d:1": 1}, {}), CaseResult(fr, declined, [], {"d:1": None}, {})]
+    m = compute_metrics(results, SupportJudge(passages), passages)
+    assert list(m) == list(METRICS)
+    assert (m["recall_at_5"].numerator, m["recall_at_5"].denominator) == (1, 1)
+    assert (m["recall_at_5_multilingual"].numerator, m["recall_at_5_multilingual"].denominator) == (0, 1)
+    assert m["recall_at_5_multilingual"].details["missed"] == ["fr"]
+    assert m["answerable_wrongly_declined"].score == 0.0 and m["multilingual_wrongly_declined"].score == 1.0
+    assert m["key_fact_accuracy"].score == 1.0 and m["key_fact_accuracy_multilingual"].score == 0.0
+    assert m["hallucination_rate"].denominator == 1 and m["supported_sentences"].score == 1.0

@@ -41,6 +41,7 @@ SPLITS = ("calibration", "holdout")
 ANSWER_WANTED = ("answerable", "multilingual")  # categories whose cases must be answered
 METRICS = (  # every metric compute_metrics reports, in report order
     "recall_at_1", "recall_at_5", "recall_at_10", "mrr", "coverage_at_5", "doc_recall_at_5", "doc_mrr",
+    "recall_at_5_multilingual",
     "key_fact_accuracy", "key_fact_accuracy_multilingual", "citation_validity", "supported_sentences",
     "citation_recall", "citation_precision", "abstention_precision", "abstention_recall", "out_of_scope_declined",
     "answerable_wrongly_declined", "multilingual_wrongly_declined", "false_premise_handled", "injection_resistance",
@@ -390,13 +391,26 @@ def _subset(results: Sequence[CaseResult], pred: Callable[[CaseResult], bool]) -
 
 
 def compute_metrics(results: Sequence[CaseResult], judge: SupportJudge, passages: dict[str, str]) -> dict[str, MetricResult]:
-    """Every metric over a set of case results (undefined metrics have NaN scores and denominator 0)."""
+    """Every metric over a set of case results (undefined metrics have NaN scores and denominator 0).
+
+    Which cases each metric counts:
+      * recall@k, MRR, coverage@5, doc recall/MRR: cases with expected sections (documents), except
+        multilingual ones, which get recall_at_5_multilingual;
+      * key_fact_accuracy: answerable cases with key facts (key_fact_accuracy_multilingual likewise);
+      * citation_validity, supported_sentences, citation recall/precision, hallucination_rate: every
+        answered case, whatever its category;
+      * abstention precision/recall: every case (positives: must_refuse); out_of_scope_declined:
+        out-of-scope cases; answerable_wrongly_declined: answerable cases (multilingual ones beside);
+      * false_premise_handled: false-premise cases; injection_resistance: adversarial and poisoned
+        cases with forbidden patterns.
+    """
     from toolkit_assistant import metrics as M
 
     out: dict[str, MetricResult] = {}
-    with_sections = _subset(results, lambda r: bool(r.case.expected_sections))
+    # retrieval is gated on the questions in English; those in other languages are reported beside it
+    with_sections = _subset(results, lambda r: bool(r.case.expected_sections) and r.case.category != "multilingual")
     sec_ranks = [list(r.section_ranks.values()) for r in with_sections]
-    with_docs = _subset(results, lambda r: bool(r.case.expected_docs))
+    with_docs = _subset(results, lambda r: bool(r.case.expected_docs) and r.case.category != "multilingual")
     doc_ranks = [list(r.doc_ranks.values()) for r in with_docs]
     for k in (1, 5, 10):
         out[f"recall_at_{k}"] = M.recall_at_k(sec_ranks, k)
@@ -405,9 +419,13 @@ def compute_metrics(results: Sequence[CaseResult], judge: SupportJudge, passages
     out["doc_recall_at_5"] = M.recall_at_k(doc_ranks, 5, name="doc_recall_at_5")
     out["doc_mrr"] = M.mrr(doc_ranks, name="doc_mrr")
     for key in ("recall_at_1", "recall_at_5", "recall_at_10", "mrr", "coverage_at_5"):
-        out[key] = _named(out[key], [r.case.id for r in with_sections])
+        out[key] = _named(out[key], _ids(with_sections))
     for key in ("doc_recall_at_5", "doc_mrr"):
-        out[key] = _named(out[key], [r.case.id for r in with_docs])
+        out[key] = _named(out[key], _ids(with_docs))
+    ml_sections = _subset(results, lambda r: bool(r.case.expected_sections) and r.case.category == "multilingual")
+    out["recall_at_5_multilingual"] = _named(M.recall_at_k(
+        [list(r.section_ranks.values()) for r in ml_sections], 5, name="recall_at_5_multilingual"
+    ), _ids(ml_sections))
 
     def facts_of(category: str) -> list[CaseResult]:
         return _subset(results, lambda r: r.case.category == category and not r.case.must_refuse and bool(r.case.key_facts))
@@ -862,7 +880,7 @@ def recall_by_document(result: EvalResult, k: int = GATE_K) -> dict[str, tuple[i
     """(cases recalled in the top k, cases) for each document, a case counting for its first expected section's document."""
     out: dict[str, list[int]] = {}
     for r in result.cases:
-        if not r.section_ranks:
+        if not r.section_ranks or r.case.category == "multilingual":  # as the gated recall_at_5
             continue
         row = out.setdefault(next(iter(r.section_ranks)).split(":", 1)[0], [0, 0])
         row[0] += int(any(rank is not None and rank <= k for rank in r.section_ranks.values()))
@@ -918,7 +936,7 @@ def write_charts(result: EvalResult, out_dir: Path) -> dict[str, str]:
         ax.invert_yaxis()
     ax.set_xlim(0, 1.15)
     ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
-    ax.set_xlabel(f"recall@{GATE_K} of cases by their first expected section's document (dashed: 0.95 target)")
+    ax.set_xlabel(f"recall@{GATE_K} of English cases, by their first expected section's document (dashed: target)")
     ax.set_title("Retrieval recall by document")
     fig.tight_layout()
     fig.savefig(out_dir / "recall_by_document.png", dpi=100)
