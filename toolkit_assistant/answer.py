@@ -85,7 +85,13 @@ class QuestionProfile:
 
 
 def _wants(text: str) -> frozenset[str]:
-    return frozenset(name for name, pattern in _WANTS.items() if pattern.search(text))
+    wants = {name for name, pattern in _WANTS.items() if pattern.search(text)}
+    # a question that states a figure or a year may rest on a wrong one: prefer sentences that state theirs
+    if years(text):
+        wants.add("date")
+    elif re.search(r"\b\d+\b", text):
+        wants.add("number")
+    return frozenset(wants)
 
 
 def analyse_question(question: str) -> QuestionProfile:
