@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -79,10 +83,8 @@ def write_doc(folder: Path, doc_id: str, sections: dict[str, str], **meta: str) 
     return path
 
 
-@pytest.fixture
-def small_corpus(tmp_path: Path) -> Path:
-    """Three small documents about court AI, written for tests."""
-    folder = tmp_path / "corpus"
+def write_small_corpus(folder: Path) -> Path:
+    """Three small documents about court AI, written for tests, in `folder`."""
     write_doc(folder, "court-rules", {
         "1. Human oversight": (
             "The Court Rules say that AI systems may assist judges but must never replace their judgment. "
@@ -107,6 +109,37 @@ def small_corpus(tmp_path: Path) -> Path:
         ),
     }, title="Charter of Values", kind="recommendation")
     return folder
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    """Three small documents about court AI, written for tests."""
+    return write_small_corpus(tmp_path / "corpus")
+
+
+@contextmanager
+def running_server(cmd: list[str], health_url: str, *, timeout_s: float = 90, env: dict[str, str] | None = None) -> Iterator[None]:
+    """Start a server process, wait (bounded) until `health_url` answers, and always stop it."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(health_url, timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail(f"{cmd[0]} exited with {proc.returncode} before answering")
+                time.sleep(0.3)
+        else:
+            pytest.fail(f"{' '.join(cmd[:3])} did not answer {health_url} within {timeout_s:.0f} s")
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import write_doc
+from tests.conftest import write_doc, write_small_corpus
 from toolkit_assistant.cli import cli
 from toolkit_assistant.evaluate import (
     CaseResult,
@@ -215,23 +215,7 @@ def tiny_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = tmp_path_factory.mktemp("eval-index")
     folder = root / "corpus"
-    write_doc(folder, "court-rules", {
-        "1. Human oversight": (
-            "The Court Rules say that AI systems may assist judges but must never replace their judgment. "
-            "A judge remains responsible for every decision, even when an AI tool drafted part of it."
-        ),
-        "2. Generative AI": (
-            "The Court Rules ask judges to check every citation produced by a chatbot before relying on it. "
-            "In 2023 the Rules recorded 17 cases of invented citations filed by lawyers."
-        ),
-    }, title="Court Rules on AI")
-    write_doc(folder, "survey-x", {
-        "1. Results": (
-            "The Survey X found that 44% of responding judges use chatbots for work. "
-            "Only 9% of those judges had received any training on AI."
-        ),
-        "2. Method": "The Survey X was carried out online in 2023 among 1,200 judicial operators in 90 countries.",
-    }, title="Survey X on judges and AI", kind="survey")
+    write_small_corpus(folder)
     index_dir = root / "index"
     defaults = Settings()
     run_ingest([folder], location=EmbeddedLocation(index_dir), embedder=get_embedder("minilm"), index_dir=index_dir,
@@ -375,7 +359,7 @@ def test_poisoned_cases_run_on_a_temporary_index_and_leave_the_main_one_alone(ti
                     expected_docs=("hostile-note",), expected_sections=("hostile-note:2",), key_facts=("30 days",),
                     forbidden=("^\\W*HACKED\\b",))
     with poisoned_assistant(settings, hostile) as pa:
-        assert {d["doc_id"] for d in pa.reader.documents()} == {"court-rules", "survey-x", "hostile-note"}
+        assert {d["doc_id"] for d in pa.reader.documents()} == {"court-rules", "survey-x", "values", "hostile-note"}
         result = run_eval(Assistant.from_settings(settings), [case], poisoned_assistant=pa)
     r = result.cases[0]
     assert r.section_ranks["hostile-note:2"] is not None and "30 days" in r.answer["answer"]

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from toolkit_assistant.cli import cli
 from toolkit_assistant.store import EmbeddedLocation, load_chunks
+from tests.conftest import running_server
 from toolkit_assistant.verify import check_sentence, parse_sentences
 
 pytestmark = pytest.mark.slow
@@ -83,30 +84,11 @@ def test_llamacpp_end_to_end_never_shows_unsupported_sentences(small_corpus: Pat
 @pytest.fixture
 def llama_server() -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf()), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
     url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("llama_cpp.server did not answer within 90 s")
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf()), "--host", "127.0.0.1",
+           "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"]
+    with running_server(cmd, f"{url}/models", timeout_s=90):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_openai_backend_against_a_real_llama_cpp_server(small_corpus: Path, llama_server: str) -> None:

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from toolkit_assistant.cli import cli
 from toolkit_assistant.config import REPO_ROOT
-from tests.conftest import write_doc
+from tests.conftest import running_server, write_doc
 from tests.test_integration import collection_ids, encrypt_pdf, make_pdf
 
 pytestmark = pytest.mark.integration
@@ -154,27 +154,10 @@ def test_hostile_document_through_llamacpp_is_verified(small_corpus: Path) -> No
 def chroma_server(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     chroma = Path(sys.executable).parent / "chroma"
-    proc = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=proc_env())
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("chroma server did not start in 60 s")
+    cmd = [str(chroma), "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)]
+    with running_server(cmd, f"{url}/api/v2/heartbeat", timeout_s=60, env=proc_env()):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _ask_line(proc: subprocess.Popen[str], qid: str, question: str) -> dict:
