@@ -37,8 +37,12 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "chromium missing and not root: browser tests will be skipped"; fi; }
 
+# pytest (every tier), then the quality gate on a fresh index of corpus/ (exit 1 when a metric misses its target)
 test: install browser
 	$(PY) -m pytest -q
+	rm -rf .toolkit/ci-index
+	TOOLKIT_INDEX_DIR=.toolkit/ci-index $(VENV)/bin/toolkit-assistant ingest
+	TOOLKIT_INDEX_DIR=.toolkit/ci-index $(VENV)/bin/toolkit-assistant eval --report evals/results
 
 eval: install
 	$(VENV)/bin/toolkit-assistant eval --report evals/results

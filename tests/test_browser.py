@@ -157,3 +157,41 @@ def test_evaluator_runs_a_category_and_adds_a_case(page: Any) -> None:
     result = page.inner_text("#new-case-result")
     assert result.startswith("PASS") and "13 July 2016" in result
     page.screenshot(path=str(SHOTS / "07-evaluate.png"), full_page=True)
+
+
+def test_french_browser_sees_french_labels_and_untranslated_answers(app_url: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            ctx = browser.new_context(locale="fr-FR", viewport={"width": 1400, "height": 1000})
+            page = ctx.new_page()
+            page.set_default_timeout(60_000)
+            page.goto(app_url)
+            page.wait_for_selector("#question textarea")
+            assert page.evaluate("navigator.language") == "fr-FR"
+            for french, english in (("Poser une question", "Ask"), ("Préparer une session", "Prepare a session"),
+                                    ("Évaluer", "Evaluate"), ("Bibliothèque", "Library")):
+                assert page.get_by_role("tab", name=french, exact=True).count() >= 1, french
+                assert page.get_by_role("tab", name=english, exact=True).count() == 0, english
+            assert page.get_attribute("#question textarea", "placeholder").startswith("p. ex. Un juge peut-il")
+            assert page.inner_text("#ask-btn").strip() == "Demander"
+            body = page.inner_text("body")
+            assert "Votre question" in body and "Posez une question avec vos propres mots" in body
+            assert "Les sources s'affichent ici après une question." in page.inner_text("#sources-panel")
+
+            _ask(page, "What did the court decide in State v. Loomis?")  # answers stay in the sources' language
+            page.wait_for_selector("#sources-panel .ta-source")
+            answer = page.locator("#chat .bot").last.inner_text()
+            assert "Loomis" in answer and "[1]" in answer and "court" in answer.lower()
+            assert "Well-known cases" in page.inner_text("#sources-panel #source-1")
+            page.screenshot(path=str(SHOTS / "08-french.png"), full_page=True)
+
+            page.get_by_role("tab", name="Bibliothèque", exact=True).first.click()
+            page.wait_for_selector("#library-table table")
+            assert "désactivé" in page.inner_text("#uploads-off")
+            assert "ai-court-cases" in page.inner_text("#library-table")
+        finally:
+            browser.close()

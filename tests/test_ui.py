@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -19,17 +20,24 @@ from toolkit_assistant.config import OFFLINE_ENV, REPO_ROOT
 from toolkit_assistant.errors import ConfigError
 from toolkit_assistant.types import Answer, Chunk, Citation, Verification
 from toolkit_assistant.ui import (
+    UI_LANGUAGES,
+    UI_TEXT,
     as_tuple,
+    browser_language,
     chat_text,
     check_case,
+    draft_message,
     highlight,
     md_escape,
     parse_auth,
+    render_checking,
     render_documents,
     render_eval,
     render_sources,
     rewrite_followup,
     safe_url,
+    ui_text,
+    ui_translations,
 )
 
 EVIL_TEXT = (
@@ -132,6 +140,119 @@ def test_check_case() -> None:
     assert not ok and "1999" in problems[0]
     assert check_case(answer, [], True)[0] is False
     assert check_case(_answer("", "", "", abstained=True), [], True) == (True, [])
+
+
+# ---------------------------------------------------------------- interface languages
+
+
+def test_every_interface_text_has_english_french_and_spanish() -> None:
+    assert {"en", "fr", "es"} <= set(UI_LANGUAGES)
+    for key, texts in UI_TEXT.items():
+        for lang in ("en", "fr", "es"):
+            assert texts.get(lang, "").strip(), f"{key} has no {lang} text"
+        tags = {lang: sorted(re.findall(r"</?\w+", text)) for lang, text in texts.items()}
+        assert len({tuple(t) for t in tags.values()}) == 1, f"{key}: HTML tags differ between languages: {tags}"
+    table = ui_translations()
+    assert set(table) == set(UI_LANGUAGES) and all(set(table[lang]) == set(UI_TEXT) for lang in table)
+    # translated, not copied: only words that are the same in French and English may match
+    assert {k for k, v in UI_TEXT.items() if v["fr"] == v["en"]} <= {"chat_label", "sources_heading",
+                                                                      "new_question_label"}
+    assert not {k for k, v in UI_TEXT.items() if v["es"] == v["en"]}
+    assert ui_text("tab_library", "fr") == "Bibliothèque" and ui_text("tab_library", "de") == "Library"
+
+
+def test_every_key_the_app_uses_is_defined_and_every_defined_key_is_used() -> None:
+    import toolkit_assistant.ui as ui
+
+    source = Path(ui.__file__).read_text(encoding="utf-8")
+    used = set(re.findall(r"""\b(?:t|ui_text)\(\s*["']([a-z0-9_]+)["']""", source))
+    assert len(used) > 40
+    assert used - set(UI_TEXT) == set(), "keys used but not in UI_TEXT"
+    assert set(UI_TEXT) - used == set(), "keys in UI_TEXT that nothing uses"
+
+
+def test_browser_language_picks_the_preferred_supported_language() -> None:
+    assert browser_language("fr-FR,fr;q=0.9,en-US;q=0.8,en;q=0.7") == "fr"
+    assert browser_language("de-DE,de;q=0.9,es;q=0.5,en;q=0.4") == "es"
+    assert browser_language("en;q=0.3, es-MX;q=0.8") == "es"
+    assert browser_language("fr;q=0, en") == "en"
+    assert browser_language("ja-JP") == "en" and browser_language(None) == "en" and browser_language("") == "en"
+
+
+def test_draft_message_is_marked_unverified_and_escaped() -> None:
+    out = draft_message("Judges <b>must</b> check [1]", "fr")
+    assert out.startswith("_Brouillon non vérifié, vérification des citations")
+    assert "&lt;b&gt;must&lt;/b&gt;" in out and "\\[1\\]" in out and "<b>" not in out
+    assert draft_message("x").startswith("_Unverified draft, checking citations")
+    assert "ta-checking" in render_checking("es") and "borrador" in render_checking("es")
+    assert "Sources appear here after a question." in render_sources(None)
+
+
+# ---------------------------------------------------------------- streaming in the Ask tab
+
+
+@pytest.mark.integration
+def test_chat_handler_streams_a_draft_then_the_verified_answer(
+    small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scripted chat model streams one true, one false and one uncited sentence through the Ask tab's handler."""
+    from click.testing import CliRunner
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from toolkit_assistant.backends import LLMGenerator
+    from toolkit_assistant.cli import cli
+    from toolkit_assistant.config import load_settings
+    from toolkit_assistant.pipeline import Assistant
+    from toolkit_assistant.ui import AppActions, chat_steps
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio-tmp"))  # the Markdown download goes here
+    assert CliRunner().invoke(cli, ["ingest", str(small_corpus)]).exit_code == 0
+    settings = load_settings()
+    assistant = Assistant.from_settings(settings)
+    actions = AppActions(assistant, settings)
+    question = "What share of judges use chatbots for work?"
+    hits, _ = assistant.retrieve(question)
+    n = next(i for i, h in enumerate(hits[:5], start=1) if "44%" in h.chunk.text)
+    reply = (
+        f"The Survey X found that 44% of responding judges use chatbots for work [{n}]. "
+        f"The Survey X found that 71% of judges were trained by UNESCO in Paris [{n}]. "
+        "Judges everywhere love chatbots."
+    )
+    model = FakeListChatModel(responses=[reply], sleep=0.005)  # streams one character at a time
+    assistant._generators["scripted"] = LLMGenerator(model, "scripted")
+
+    steps = list(chat_steps(actions, question, [], [], "scripted", [], [], "en"))
+    *drafts, final = steps
+    assert drafts, "no intermediate draft was shown while the model streamed"
+    texts = []
+    for step in drafts:
+        chat, hist, panel = step[0], step[1], step[2]
+        assert [m["role"] for m in chat] == ["user", "assistant"]
+        assert chat[-1]["content"].startswith("_Unverified draft, checking citations")
+        assert "ta-checking" in panel and 'class="ta-source"' not in panel
+        texts.append(chat[-1]["content"].split("\n\n", 1)[1])
+    assert all(b.startswith(a) for a, b in zip(texts, texts[1:], strict=False)), "the draft must only grow"
+    assert texts[-1] == md_escape(reply)  # the raw draft, unsupported sentences included
+    assert "71%" in texts[-1] and "love" in texts[-1]
+
+    chat, hist, panel, _download, md, _topics, box = final
+    answer_text = chat[-1]["content"]
+    assert "44%" in answer_text and "71%" not in answer_text and "love" not in answer_text
+    assert "Unverified draft" not in answer_text
+    assert 'class="ta-source"' in panel and "<mark>" in panel and "ta-checking" not in panel
+    assert "44%" in md and "71%" not in md
+    assert hist == [{"question": question, "effective": question}] and box == ""
+
+    # the extractive backend answers in one step, with no draft
+    (only,) = list(chat_steps(actions, question, [], [], "extractive", [], [], "en"))
+    assert "44%" in only[0][-1]["content"] and "Unverified draft" not in only[0][-1]["content"]
+
+    # a stream that breaks half-way: the partial draft was shown, then the extractive answer with a notice
+    assistant._generators["broken"] = LLMGenerator(
+        FakeListChatModel(responses=[reply], sleep=0.002, error_on_chunk_number=40), "broken")
+    *drafts, final = list(chat_steps(actions, question, [], [], "broken", [], [], "fr"))
+    assert drafts and drafts[-1][0][-1]["content"].startswith("_Brouillon non vérifié")
+    assert "44%" in final[0][-1]["content"] and "broken backend is unavailable" in final[0][-1]["content"]
 
 
 # ---------------------------------------------------------------- the real app in a subprocess

@@ -4,6 +4,10 @@ All document text is HTML-escaped before it reaches the page; chat messages are 
 Markdown, so a document holding ``<script>`` or Markdown syntax is shown as plain text. The pure
 helpers at the top (rendering, follow-up rewriting, auth parsing) need no Gradio and are tested
 on their own; `build_ui` wires them to components; `launch` opens the index and serves the app.
+
+The interface text (UI_TEXT: English, French, Spanish) follows the browser's language through
+Gradio's I18n; documents and answers are never translated. With an LLM backend the Ask tab shows
+the model's draft as it streams, marked unverified, then the verified answer with its sources.
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ from __future__ import annotations
 import html
 import json
 import os
+import queue
 import re
 import shutil
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +90,312 @@ CSS = """
 .ta-pack h2 {margin-top: 1.1rem;} .ta-pack blockquote {margin: .2rem 0 .2rem 1rem;}
 .ta-pack .ta-ref {font-size: .85rem;}
 """
+
+# ---------------------------------------------------------------- interface text (en, fr, es)
+
+UI_LANGUAGES = ("en", "fr", "es")
+# The app's own labels, buttons, tab names, placeholders and help texts, by key and language. build_ui passes
+# them to Gradio's I18n, so the browser shows the language it prefers (English when it prefers another).
+# Document text and answers are never translated. A text holding HTML must hold the same tags in every language.
+UI_TEXT: dict[str, dict[str, str]] = {
+    "app_intro": {
+        "en": "What UNESCO's materials on AI and the rule of law say, with a checkable source for every sentence. "
+              "Runs on this machine only; nothing is sent elsewhere.",
+        "fr": "Ce que disent les documents de l'UNESCO sur l'IA et l'état de droit, avec une source vérifiable pour "
+              "chaque phrase. Fonctionne uniquement sur cette machine ; rien n'est envoyé ailleurs.",
+        "es": "Lo que dicen los materiales de la UNESCO sobre la IA y el Estado de derecho, con una fuente verificable "
+              "para cada frase. Funciona solo en este equipo; no se envía nada a ningún otro lugar.",
+    },
+    # --- Ask
+    "tab_ask": {"en": "Ask", "fr": "Poser une question", "es": "Preguntar"},
+    "ask_intro": {
+        "en": "Ask a question in plain words. Each sentence of the answer ends with a [n] marker; the Sources panel "
+              "beside it shows that source's document, section, year and status, with the exact passage "
+              "highlighted. When the materials do not cover a question, the assistant says so instead of guessing.",
+        "fr": "Posez une question avec vos propres mots. Chaque phrase de la réponse se termine par un renvoi [n] ; "
+              "le panneau Sources, à côté, indique le document, la section, l'année et le statut de cette source, "
+              "avec le passage exact surligné. Lorsque les documents ne traitent pas une question, l'assistant le "
+              "dit au lieu de deviner.",
+        "es": "Haga una pregunta con sus propias palabras. Cada frase de la respuesta termina con una referencia "
+              "[n]; el panel Fuentes, a su lado, muestra el documento, la sección, el año y el estado de esa fuente, "
+              "con el pasaje exacto resaltado. Cuando los materiales no tratan una pregunta, el asistente lo dice en "
+              "lugar de adivinar.",
+    },
+    "chat_label": {"en": "Conversation", "fr": "Conversation", "es": "Conversación"},
+    "chat_placeholder": {
+        "en": "Ask what the materials say, for example about ChatGPT in drafting judgments, or a case such as "
+              "State v. Loomis.",
+        "fr": "Demandez ce que disent les documents, par exemple sur l'usage de ChatGPT pour rédiger des jugements, "
+              "ou sur une affaire comme State v. Loomis.",
+        "es": "Pregunte qué dicen los materiales, por ejemplo sobre el uso de ChatGPT para redactar sentencias, o "
+              "sobre un caso como State v. Loomis.",
+    },
+    "question_label": {"en": "Your question", "fr": "Votre question", "es": "Su pregunta"},
+    "question_placeholder": {
+        "en": "e.g. May a judge use ChatGPT to help draft a judgment?",
+        "fr": "p. ex. Un juge peut-il utiliser ChatGPT pour l'aider à rédiger un jugement ?",
+        "es": "p. ej., ¿Puede un juez usar ChatGPT para ayudar a redactar una sentencia?",
+    },
+    "ask_button": {"en": "Ask", "fr": "Demander", "es": "Preguntar"},
+    "examples_label": {
+        "en": "Example questions (click one)",
+        "fr": "Exemples de questions (cliquez sur l'une d'elles)",
+        "es": "Preguntas de ejemplo (haga clic en una)",
+    },
+    "topics_label": {
+        "en": "Ask about a nearby topic instead",
+        "fr": "Poser plutôt une question sur un sujet proche",
+        "es": "Preguntar en su lugar sobre un tema cercano",
+    },
+    "new_conversation": {"en": "New conversation", "fr": "Nouvelle conversation", "es": "Nueva conversación"},
+    "download_answer": {
+        "en": "Download answer (Markdown)",
+        "fr": "Télécharger la réponse (Markdown)",
+        "es": "Descargar la respuesta (Markdown)",
+    },
+    "filters_accordion": {
+        "en": "Filters and answer options",
+        "fr": "Filtres et options de réponse",
+        "es": "Filtros y opciones de respuesta",
+    },
+    "doc_filter_label": {
+        "en": "Only these documents (empty: all)",
+        "fr": "Seulement ces documents (vide : tous)",
+        "es": "Solo estos documentos (vacío: todos)",
+    },
+    "kind_filter_label": {
+        "en": "Only these kinds of document (empty: all)",
+        "fr": "Seulement ces types de document (vide : tous)",
+        "es": "Solo estos tipos de documento (vacío: todos)",
+    },
+    "backend_label": {
+        "en": "How answers are written",
+        "fr": "Mode de rédaction des réponses",
+        "es": "Cómo se redactan las respuestas",
+    },
+    "backend_info": {
+        "en": "extractive: quotes the materials (default, offline). The others use a language model if one is "
+              "set up; their draft is shown as it is written, then checked against its sources.",
+        "fr": "extractive : cite les documents (par défaut, hors ligne). Les autres utilisent un modèle de langage "
+              "s'il est configuré ; son brouillon s'affiche pendant la rédaction, puis est vérifié par rapport à "
+              "ses sources.",
+        "es": "extractive: cita los materiales (predeterminado, sin conexión). Los demás usan un modelo de lenguaje "
+              "si hay uno configurado; su borrador se muestra mientras se redacta y después se comprueba con sus "
+              "fuentes.",
+    },
+    "markdown_accordion": {
+        "en": "Answer as Markdown (to copy)",
+        "fr": "Réponse en Markdown (à copier)",
+        "es": "Respuesta en Markdown (para copiar)",
+    },
+    "markdown_label": {"en": "Answer with citations", "fr": "Réponse avec citations", "es": "Respuesta con citas"},
+    "sources_heading": {"en": "Sources", "fr": "Sources", "es": "Fuentes"},
+    "sources_empty": {
+        "en": "Sources appear here after a question.",
+        "fr": "Les sources s'affichent ici après une question.",
+        "es": "Las fuentes aparecen aquí después de una pregunta.",
+    },
+    "draft_marker": {
+        "en": "Unverified draft, checking citations...",
+        "fr": "Brouillon non vérifié, vérification des citations...",
+        "es": "Borrador no verificado, comprobando las citas...",
+    },
+    "sources_checking": {
+        "en": "The model is writing a draft. When it is done, each sentence is checked against the source it "
+              "cites; sentences that are not supported are removed and the sources appear here.",
+        "fr": "Le modèle rédige un brouillon. Ensuite, chaque phrase est vérifiée par rapport à la source qu'elle "
+              "cite ; les phrases non étayées sont retirées et les sources s'affichent ici.",
+        "es": "El modelo está redactando un borrador. Después, cada frase se comprueba con la fuente que cita; las "
+              "frases sin respaldo se eliminan y las fuentes aparecen aquí.",
+    },
+    "warn_empty_question": {
+        "en": "Type a question first.",
+        "fr": "Saisissez d'abord une question.",
+        "es": "Escriba primero una pregunta.",
+    },
+    # --- Prepare a session
+    "tab_prepare": {"en": "Prepare a session", "fr": "Préparer une session", "es": "Preparar una sesión"},
+    "prepare_intro": {
+        "en": "Give a topic (and, if you like, the length and audience). You get a session pack: learning "
+              "objectives, a timed outline, key points with citations, cases to present, discussion questions and "
+              "further reading, all drawn from the indexed materials. Download it as Markdown to edit.",
+        "fr": "Indiquez un sujet (et, si vous le souhaitez, la durée et le public). Vous obtenez un dossier de "
+              "session : objectifs pédagogiques, déroulé minuté, points clés avec citations, affaires à "
+              "présenter, questions de discussion et lectures complémentaires, le tout tiré des documents "
+              "indexés. Téléchargez-le en Markdown pour le modifier.",
+        "es": "Indique un tema (y, si lo desea, la duración y el público). Obtendrá un material de sesión: "
+              "objetivos de aprendizaje, un esquema con tiempos, puntos clave con citas, casos para presentar, "
+              "preguntas para el debate y lecturas complementarias, todo extraído de los materiales indexados. "
+              "Descárguelo en Markdown para editarlo.",
+    },
+    "topic_label": {"en": "Topic", "fr": "Sujet", "es": "Tema"},
+    "topic_placeholder": {
+        "en": "e.g. algorithmic bias",
+        "fr": "p. ex. biais algorithmique",
+        "es": "p. ej., sesgo algorítmico",
+    },
+    "minutes_label": {"en": "Duration (minutes)", "fr": "Durée (minutes)", "es": "Duración (minutos)"},
+    "audience_label": {"en": "Audience (optional)", "fr": "Public (facultatif)", "es": "Público (opcional)"},
+    "audience_placeholder": {
+        "en": "e.g. first-instance judges",
+        "fr": "p. ex. juges de première instance",
+        "es": "p. ej., jueces de primera instancia",
+    },
+    "build_pack": {
+        "en": "Build session pack",
+        "fr": "Créer le dossier de session",
+        "es": "Crear el material de sesión",
+    },
+    "download_pack": {
+        "en": "Download pack (Markdown)",
+        "fr": "Télécharger le dossier (Markdown)",
+        "es": "Descargar el material (Markdown)",
+    },
+    "example_topics_label": {"en": "Example topics", "fr": "Exemples de sujets", "es": "Temas de ejemplo"},
+    "pack_empty": {
+        "en": "The session pack appears here.",
+        "fr": "Le dossier de session s'affiche ici.",
+        "es": "El material de sesión aparece aquí.",
+    },
+    "pack_accordion": {
+        "en": "Pack as Markdown (to copy)",
+        "fr": "Dossier en Markdown (à copier)",
+        "es": "Material en Markdown (para copiar)",
+    },
+    "pack_md_label": {"en": "Session pack", "fr": "Dossier de session", "es": "Material de sesión"},
+    # --- Evaluate
+    "tab_evaluate": {"en": "Evaluate", "fr": "Évaluer", "es": "Evaluar"},
+    "evaluate_intro": {
+        "en": "Run the gold questions (all, or some categories or ids) and compare the metrics with their targets. "
+              "Or add a question with the facts its answer must hold and run it at once.",
+        "fr": "Lancez les questions de référence (toutes, ou certaines catégories ou certains identifiants) et "
+              "comparez les métriques à leurs cibles. Ou ajoutez une question avec les faits que sa réponse doit "
+              "contenir, et lancez-la aussitôt.",
+        "es": "Ejecute las preguntas de referencia (todas, o algunas categorías o identificadores) y compare las "
+              "métricas con sus objetivos. O añada una pregunta con los hechos que debe contener su respuesta y "
+              "ejecútela de inmediato.",
+    },
+    "categories_label": {
+        "en": "Categories (empty: all)",
+        "fr": "Catégories (vide : toutes)",
+        "es": "Categorías (vacío: todas)",
+    },
+    "case_ids_label": {
+        "en": "Case ids (empty: all)",
+        "fr": "Identifiants des cas (vide : tous)",
+        "es": "Identificadores de casos (vacío: todos)",
+    },
+    "eval_backend_label": {"en": "Backend", "fr": "Moteur de réponse", "es": "Motor de respuesta"},
+    "run_eval": {"en": "Run evaluation", "fr": "Lancer l'évaluation", "es": "Ejecutar la evaluación"},
+    "charts_label": {
+        "en": "Charts (click to enlarge)",
+        "fr": "Graphiques (cliquez pour agrandir)",
+        "es": "Gráficos (haga clic para ampliar)",
+    },
+    "download_report": {
+        "en": "Download report (HTML)",
+        "fr": "Télécharger le rapport (HTML)",
+        "es": "Descargar el informe (HTML)",
+    },
+    "download_results": {
+        "en": "Download results (JSON)",
+        "fr": "Télécharger les résultats (JSON)",
+        "es": "Descargar los resultados (JSON)",
+    },
+    "add_case_accordion": {
+        "en": "Add a question and run it now",
+        "fr": "Ajouter une question et la lancer maintenant",
+        "es": "Añadir una pregunta y ejecutarla ahora",
+    },
+    "new_question_label": {"en": "Question", "fr": "Question", "es": "Pregunta"},
+    "facts_label": {
+        "en": "Expected facts: one a line, each a case-insensitive regular expression the answer must match "
+              "(e.g. 13 July 2016)",
+        "fr": "Faits attendus : un par ligne, chacun une expression régulière (sans distinction de casse) que la "
+              "réponse doit contenir (p. ex. 13 July 2016)",
+        "es": "Hechos esperados: uno por línea, cada uno una expresión regular (sin distinguir mayúsculas) que la "
+              "respuesta debe contener (p. ej., 13 July 2016)",
+    },
+    "category_label": {"en": "Category", "fr": "Catégorie", "es": "Categoría"},
+    "sections_label": {
+        "en": "Expected sections (optional, comma-separated <doc_id>:<section>, e.g. ai-court-cases:2)",
+        "fr": "Sections attendues (facultatif, <doc_id>:<section> séparés par des virgules, p. ex. ai-court-cases:2)",
+        "es": "Secciones esperadas (opcional, <doc_id>:<section> separados por comas, p. ej., ai-court-cases:2)",
+    },
+    "refuse_label": {
+        "en": "The assistant must decline this question",
+        "fr": "L'assistant doit refuser de répondre à cette question",
+        "es": "El asistente debe negarse a responder a esta pregunta",
+    },
+    "add_case_button": {"en": "Add and run", "fr": "Ajouter et lancer", "es": "Añadir y ejecutar"},
+    # --- Library
+    "tab_library": {"en": "Library", "fr": "Bibliothèque", "es": "Biblioteca"},
+    "library_intro": {
+        "en": "The documents in the index, with their metadata. The status tells a draft from a final text and "
+              "from a study summary written for this project.",
+        "fr": "Les documents de l'index, avec leurs métadonnées. Le statut distingue un projet d'un texte définitif "
+              "et d'un résumé d'étude rédigé pour ce projet.",
+        "es": "Los documentos del índice, con sus metadatos. El estado distingue un borrador de un texto definitivo "
+              "y de un resumen de estudio redactado para este proyecto.",
+    },
+    "refresh_list": {"en": "Refresh list", "fr": "Actualiser la liste", "es": "Actualizar la lista"},
+    "upload_help": {
+        "en": "Add documents: PDF, Markdown or text. Markdown files may carry a front-matter block (id, title, "
+              "year, status, kind, source_url). Nothing already in the index is removed. Size limit per file:",
+        "fr": "Ajouter des documents : PDF, Markdown ou texte. Les fichiers Markdown peuvent comporter un bloc "
+              "d'en-tête (id, title, year, status, kind, source_url). Rien de ce que l'index contient déjà n'est "
+              "supprimé. Taille maximale par fichier :",
+        "es": "Añadir documentos: PDF, Markdown o texto. Los archivos Markdown pueden llevar un bloque de metadatos "
+              "inicial (id, title, year, status, kind, source_url). No se elimina nada de lo que ya contiene el "
+              "índice. Tamaño máximo por archivo:",
+    },
+    "files_label": {"en": "Files to add", "fr": "Fichiers à ajouter", "es": "Archivos para añadir"},
+    "ingest_button": {"en": "Add to the index", "fr": "Ajouter à l'index", "es": "Añadir al índice"},
+    "uploads_off": {
+        "en": "Adding documents from the browser is turned off on this server. An administrator can turn it on "
+              "with <code>TOOLKIT_ALLOW_UPLOADS=true</code>, or add files on the server with "
+              "<code>toolkit-assistant ingest PATH</code>.",
+        "fr": "L'ajout de documents depuis le navigateur est désactivé sur ce serveur. Un administrateur peut "
+              "l'activer avec <code>TOOLKIT_ALLOW_UPLOADS=true</code>, ou ajouter des fichiers sur le serveur avec "
+              "<code>toolkit-assistant ingest PATH</code>.",
+        "es": "La adición de documentos desde el navegador está desactivada en este servidor. Un administrador "
+              "puede activarla con <code>TOOLKIT_ALLOW_UPLOADS=true</code>, o añadir archivos en el servidor con "
+              "<code>toolkit-assistant ingest PATH</code>.",
+    },
+}
+
+
+def ui_translations() -> dict[str, dict[str, str]]:
+    """UI_TEXT by language, the shape gr.I18n takes: {"en": {key: text}, "fr": {...}, "es": {...}}."""
+    return {lang: {key: texts[lang] for key, texts in UI_TEXT.items() if lang in texts} for lang in UI_LANGUAGES}
+
+
+def ui_text(key: str, lang: str = "en") -> str:
+    """One interface text in a language (English when that language has none).
+
+    Raises:
+        KeyError: no interface text has this key (add it to UI_TEXT).
+    """
+    texts = UI_TEXT[key]
+    return texts.get(lang) or texts["en"]
+
+
+def browser_language(accept_language: str | None) -> str:
+    """The interface language for a browser's Accept-Language header: its most preferred of en/fr/es, else en."""
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        m = re.search(r"q\s*=\s*([0-9.]+)", params)
+        if m:
+            try:
+                quality = float(m.group(1))
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in UI_LANGUAGES and quality > 0:
+            ranked.append((-quality, i, primary))
+    return min(ranked)[2] if ranked else "en"
 
 
 # ---------------------------------------------------------------- pure helpers
@@ -216,10 +528,16 @@ def render_citation(c: Citation) -> str:
     )
 
 
-def render_sources(answer: Answer | None) -> str:
-    """The sources panel for an answer: notices, then a card per citation (or the decline)."""
+def render_sources(answer: Answer | None, *, empty: str | None = None) -> str:
+    """The sources panel for an answer: notices, then a card per citation (or the decline).
+
+    Args:
+        answer: the answer, or None before the first question.
+        empty: the text shown when there is no answer; trusted markup (an i18n key's marker), not escaped.
+    """
     if answer is None:
-        return '<div class="ta-sources"><p class="ta-empty">Sources appear here after a question.</p></div>'
+        text = empty if empty is not None else esc(ui_text("sources_empty"))
+        return f'<div class="ta-sources"><p class="ta-empty">{text}</p></div>'
     parts = [f'<div class="ta-notice">{esc(n)}</div>' for n in answer.notices]
     if answer.abstained:
         topics = "".join(f"<li>{esc(t)}</li>" for t in useful_topics(answer))
@@ -252,6 +570,17 @@ def chat_text(answer: Answer, asked: str, effective: str) -> str:
     if effective != asked:
         lines.append(f"_Searched as: {md_escape(effective)}_")
     return "\n\n".join(lines)
+
+
+def draft_message(draft: str, lang: str = "en") -> str:
+    """The chat message for a model's draft while it streams: an 'unverified' marker, then the raw text escaped."""
+    return f"_{md_escape(ui_text('draft_marker', lang))}_\n\n{md_escape(draft)}"
+
+
+def render_checking(lang: str = "en") -> str:
+    """The sources panel while a draft streams: a notice that its sentences are still to be checked."""
+    notice = esc(ui_text("sources_checking", lang))
+    return f'<div class="ta-sources"><div class="ta-notice ta-checking">{notice}</div></div>'
 
 
 def answer_markdown(answer: Answer, asked: str | None = None) -> str:
@@ -424,6 +753,7 @@ def _num(v: Any) -> str:
 
 
 MAX_FAILURES_SHOWN = 200
+DRAFT_POLL_S = 0.1  # how long the chat handler waits for more streamed text before it checks the worker again
 
 
 def render_eval(data: dict[str, Any]) -> tuple[str, str]:
@@ -508,6 +838,50 @@ class AppActions:
 
         filters = Filters(doc_ids=as_tuple(doc_ids), kinds=as_tuple(kinds))
         return self.assistant.ask(question or "", backend=(backend or None), filters=filters)
+
+    def stream_ask(self, question: str, backend: str = "", doc_ids: Any = "", kinds: Any = "",
+                   *, poll_s: float = DRAFT_POLL_S) -> Iterator[str | Answer]:
+        """The growing raw draft (str) while an LLM backend writes, then the final verified Answer.
+
+        The extractive backend yields the Answer only. For the others, Assistant.ask runs in a worker thread and
+        its `on_token` pieces are collected here; citations and verification apply to the complete draft only,
+        so every str yielded is unverified model text.
+
+        Raises:
+            ToolkitError: what ask() raises (e.g. InputError for a bad question), once the worker has ended.
+        """
+        from toolkit_assistant.retrieve import Filters
+
+        name = backend or self.assistant.backend
+        if name == "extractive":
+            yield self.ask(question, name, doc_ids, kinds)
+            return
+        filters = Filters(doc_ids=as_tuple(doc_ids), kinds=as_tuple(kinds))
+        pieces: queue.Queue[str] = queue.Queue()
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                outcome["answer"] = self.assistant.ask(question or "", backend=name, filters=filters,
+                                                       on_token=pieces.put)
+            except Exception as exc:  # noqa: BLE001 - handed to the caller's thread below
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=work, name=f"ask-{name}", daemon=True)
+        worker.start()
+        draft = ""
+        while True:
+            finished = not worker.is_alive()  # read before draining: a finished worker has queued every piece
+            new = _drain(pieces, 0.0 if finished else poll_s)
+            if new:
+                draft += new
+                yield draft
+            if finished:
+                break
+        worker.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        yield outcome["answer"]
 
     def documents(self) -> list[dict[str, Any]]:
         """The documents in the index (re-read if another process published a new index)."""
@@ -628,6 +1002,60 @@ class AppActions:
         return rec, passed, reasons, path
 
 
+def _drain(pieces: queue.Queue[str], wait_s: float) -> str:
+    """Every piece in the queue, joined; waits up to wait_s for the first one (0: no wait)."""
+    got: list[str] = []
+    try:
+        got.append(pieces.get(timeout=wait_s) if wait_s > 0 else pieces.get_nowait())
+        while True:
+            got.append(pieces.get_nowait())
+    except queue.Empty:
+        pass
+    return "".join(got)
+
+
+def chat_steps(actions: AppActions, q: str, messages: list[dict[str, Any]] | None, hist: list[dict[str, str]] | None,
+               be: str, docs: Any, kinds: Any, lang: str = "en") -> Iterator[tuple[Any, ...]]:
+    """The Ask tab's chat handler, as a generator of the outputs (chat, history, sources, download, markdown,
+    nearby topics, question box).
+
+    An LLM backend yields a step per batch of streamed text, marked as an unverified draft, then the verified
+    answer with its sources panel; the extractive backend yields the answer in one step.
+    """
+    import gradio as gr
+
+    q = (q or "").strip()
+    if not q:
+        gr.Warning(ui_text("warn_empty_question", lang))
+        yield (gr.skip(),) * 7
+        return
+    previous = hist[-1]["effective"] if hist else None
+    effective = rewrite_followup(q, previous)
+    messages = list(messages or []) + [{"role": "user", "content": md_escape(q)}]
+    answer: Answer | None = None
+    try:
+        for step in actions.stream_ask(effective, be, docs, kinds):
+            if isinstance(step, str):
+                shown = [*messages, {"role": "assistant", "content": draft_message(step, lang)}]
+                yield shown, gr.skip(), render_checking(lang), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            else:
+                answer = step
+    except ToolkitError as exc:
+        messages.append({"role": "assistant", "content": f"**Not asked:** {md_escape(str(exc))}"})
+        yield (messages, hist, render_error(str(exc)), gr.skip(), gr.skip(), gr.Dataset(samples=[], visible=False),
+               q)
+        return
+    assert answer is not None  # stream_ask always ends with the Answer
+    messages.append({"role": "assistant", "content": chat_text(answer, q, effective)})
+    hist = (list(hist or []) + [{"question": q, "effective": effective}])[-20:]
+    md = answer_markdown(answer, asked=q)
+    path = write_export(md, f"answer-{q[:40]}")
+    samples = [[f"What do the materials say about {re.split(r' [(]', t, maxsplit=1)[0]}?"]
+               for t in useful_topics(answer)]
+    yield (messages, hist, render_sources(answer), gr.DownloadButton(value=path, visible=True), md,
+           gr.Dataset(samples=samples, visible=bool(samples)), "")
+
+
 def _filter_choices(rows: list[dict[str, Any]]) -> tuple[list[tuple[str, str]], list[str]]:
     docs = [(f"{r['title']} ({r['doc_id']})", r["doc_id"]) for r in rows]
     kinds = sorted({r["kind"] for r in rows if r.get("kind")})
@@ -654,94 +1082,98 @@ def _progress_adapter(progress: Any) -> Callable[[str], None]:
     return update
 
 
+def ui_i18n() -> gr.I18n:
+    """Gradio's I18n holding UI_TEXT in every interface language (pass it to Blocks.launch)."""
+    import gradio as gr
+
+    return gr.I18n(**ui_translations())
+
+
+def _header(request: Any, name: str) -> str:
+    """A request header ('' without a request, e.g. when a test calls a handler directly)."""
+    headers = getattr(request, "headers", None)
+    try:
+        return str(headers.get(name, "")) if headers is not None else ""
+    except Exception:  # noqa: BLE001 - a rebuilt queue request may hold headers in another shape
+        return ""
+
+
 def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
-    """The app's Blocks: four tabs and the API endpoints /ask, /sources, /prepare, /documents."""
+    """The app's Blocks: four tabs and the API endpoints /ask, /sources, /prepare, /documents.
+
+    Labels, buttons, tab names, placeholders and help texts are i18n keys (UI_TEXT): launch the Blocks with
+    `i18n=ui_i18n()` (as `launch` does) so the browser shows them in its language.
+    """
     import gradio as gr
 
     actions = AppActions(assistant, settings)
     limit = settings.concurrency_limit
     rows = assistant.reader.documents()
     doc_choices, kind_choices = _filter_choices(rows)
+    i18n = ui_i18n()
+
+    def t(key: str) -> Any:
+        """The i18n key for an interface text (a str in HTML f-strings); KeyError names a missing key."""
+        if key not in UI_TEXT:
+            raise KeyError(f"No interface text {key!r}: add it to UI_TEXT in toolkit_assistant/ui.py")
+        return i18n(key)
+
+    empty_sources = render_sources(None, empty=str(t("sources_empty")))
 
     with gr.Blocks(title=APP_TITLE, analytics_enabled=False) as demo:
         gr.HTML(
             "<h1 style='margin:.2rem 0'>toolkit-assistant</h1>"
-            "<p class='ta-intro'>What UNESCO's materials on AI and the rule of law say, with a checkable source "
-            "for every sentence. Runs on this machine only; nothing is sent elsewhere.</p>",
+            f"<p class='ta-intro'>{t('app_intro')}</p>",
             js_on_load=None,
         )
         with gr.Tabs():
             # ------------------------------------------------------------ Ask
-            with gr.Tab("Ask", id="ask", elem_id="tab-ask"):
-                gr.HTML(
-                    "<p class='ta-intro'>Ask a question in plain words. Each sentence of the answer ends with a "
-                    "[n] marker; the Sources panel beside it shows that source's document, section, "
-                    "year and status, with the exact passage highlighted. When the materials do not cover a "
-                    "question, the assistant says so instead of guessing.</p>", js_on_load=None)
+            with gr.Tab(t("tab_ask"), id="ask", elem_id="tab-ask"):
+                gr.HTML(f"<p class='ta-intro'>{t('ask_intro')}</p>", js_on_load=None)
                 history = gr.State([])
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
                         chat = gr.Chatbot(
-                            label="Conversation", height=460, buttons=[],
+                            label=t("chat_label"), height=460, buttons=[],
                             latex_delimiters=[], sanitize_html=True, feedback_options=None,
-                            elem_id="chat", layout="bubble",
-                            placeholder="Ask what the materials say, for example about ChatGPT in drafting "
-                                        "judgments, or a case such as State v. Loomis.",
+                            elem_id="chat", layout="bubble", placeholder=t("chat_placeholder"),
                         )
                         with gr.Row():
                             question = gr.Textbox(
-                                label="Your question", placeholder="e.g. May a judge use ChatGPT to help draft "
-                                "a judgment?", lines=1, max_lines=4, scale=5, elem_id="question",
-                                autofocus=True,
+                                label=t("question_label"), placeholder=t("question_placeholder"), lines=1,
+                                max_lines=4, scale=5, elem_id="question", autofocus=True,
                             )
-                            ask_btn = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-btn")
-                        gr.Examples(EXAMPLE_QUESTIONS, inputs=[question], label="Example questions (click one)",
+                            ask_btn = gr.Button(t("ask_button"), variant="primary", scale=1, elem_id="ask-btn")
+                        gr.Examples(EXAMPLE_QUESTIONS, inputs=[question], label=t("examples_label"),
                                     api_visibility="private")
-                        topics = gr.Dataset(components=["textbox"], samples=[],
-                                            label="Ask about a nearby topic instead", visible=False,
-                                            elem_id="nearest-topics")
+                        topics = gr.Dataset(components=["textbox"], samples=[], label=t("topics_label"),
+                                            visible=False, elem_id="nearest-topics")
                         with gr.Row():
-                            new_btn = gr.Button("New conversation", size="sm")
-                            download = gr.DownloadButton("Download answer (Markdown)", visible=False, size="sm",
+                            new_btn = gr.Button(t("new_conversation"), size="sm")
+                            download = gr.DownloadButton(t("download_answer"), visible=False, size="sm",
                                                          elem_id="answer-download")
-                        with gr.Accordion("Filters and answer options", open=False):
+                        with gr.Accordion(t("filters_accordion"), open=False):
                             doc_filter = gr.Dropdown(doc_choices, multiselect=True, value=[],
-                                                     label="Only these documents (empty: all)")
+                                                     label=t("doc_filter_label"))
                             kind_filter = gr.Dropdown(kind_choices, multiselect=True, value=[],
-                                                      label="Only these kinds of document (empty: all)")
-                            backend = gr.Dropdown(BACKENDS, value=settings.backend, label="How answers are written",
-                                                  info="extractive: quotes the materials (default, offline). "
-                                                       "The others use a language model if one is set up.")
-                        with gr.Accordion("Answer as Markdown (to copy)", open=False):
-                            md_box = gr.Textbox(label="Answer with citations", lines=8, interactive=False,
+                                                      label=t("kind_filter_label"))
+                            backend = gr.Dropdown(BACKENDS, value=settings.backend, label=t("backend_label"),
+                                                  info=t("backend_info"))
+                        with gr.Accordion(t("markdown_accordion"), open=False):
+                            md_box = gr.Textbox(label=t("markdown_label"), lines=8, interactive=False,
                                                 buttons=["copy"], elem_id="answer-markdown")
                     with gr.Column(scale=2):
-                        gr.HTML("<h3 style='margin:.2rem 0'>Sources</h3>", js_on_load=None)
-                        sources = gr.HTML(render_sources(None), elem_id="sources-panel", js_on_load=None)
+                        gr.HTML(f"<h3 style='margin:.2rem 0'>{t('sources_heading')}</h3>", js_on_load=None)
+                        sources = gr.HTML(empty_sources, elem_id="sources-panel", js_on_load=None)
 
                 def on_ask(q: str, messages: list[dict[str, Any]], hist: list[dict[str, str]], be: str,
-                           docs: list[str], kinds: list[str]) -> tuple[Any, ...]:
-                    q = (q or "").strip()
-                    if not q:
-                        gr.Warning("Type a question first.")
-                        return (gr.skip(),) * 7
-                    previous = hist[-1]["effective"] if hist else None
-                    effective = rewrite_followup(q, previous)
-                    messages = list(messages or []) + [{"role": "user", "content": md_escape(q)}]
-                    try:
-                        answer = actions.ask(effective, be, docs, kinds)
-                    except ToolkitError as exc:
-                        messages.append({"role": "assistant", "content": f"**Not asked:** {md_escape(str(exc))}"})
-                        return (messages, hist, render_error(str(exc)), gr.skip(), gr.skip(),
-                                gr.Dataset(samples=[], visible=False), q)
-                    messages.append({"role": "assistant", "content": chat_text(answer, q, effective)})
-                    hist = (list(hist or []) + [{"question": q, "effective": effective}])[-20:]
-                    md = answer_markdown(answer, asked=q)
-                    path = write_export(md, f"answer-{q[:40]}")
-                    samples = [[f"What do the materials say about {re.split(r' [(]', t, maxsplit=1)[0]}?"]
-                               for t in useful_topics(answer)]
-                    return (messages, hist, render_sources(answer), gr.DownloadButton(value=path, visible=True),
-                            md, gr.Dataset(samples=samples, visible=bool(samples)), "")
+                           docs: list[str], kinds: list[str], request: Any = None) -> Iterator[tuple[Any, ...]]:
+                    lang = browser_language(_header(request, "accept-language"))
+                    yield from chat_steps(actions, q, messages, hist, be, docs, kinds, lang)
+
+                # `from __future__ import annotations` turns hints into strings Gradio cannot resolve here;
+                # give it the class so it passes the gr.Request (for the browser's Accept-Language).
+                on_ask.__annotations__ = {"request": gr.Request}
 
                 ask_outputs = [chat, history, sources, download, md_box, topics, question]
                 ask_inputs = [question, chat, history, backend, doc_filter, kind_filter]
@@ -751,7 +1183,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                                 show_progress="minimal", api_visibility="undocumented")
 
                 def on_new() -> tuple[Any, ...]:
-                    return [], [], render_sources(None), gr.DownloadButton(visible=False), "", \
+                    return [], [], empty_sources, gr.DownloadButton(visible=False), "", \
                         gr.Dataset(samples=[], visible=False), ""
 
                 new_btn.click(on_new, None, [chat, history, sources, download, md_box, topics, question],
@@ -762,33 +1194,28 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                              api_name="nearest_topic", api_visibility="private")
 
             # ------------------------------------------------------------ Prepare
-            with gr.Tab("Prepare a session", id="prepare", elem_id="tab-prepare"):
-                gr.HTML(
-                    "<p class='ta-intro'>Give a topic (and, if you like, the length and audience). You get a "
-                    "session pack: learning objectives, a timed outline, key points with citations, cases to "
-                    "present, discussion questions and further reading, all drawn from the indexed materials. "
-                    "Download it as Markdown to edit.</p>", js_on_load=None)
+            with gr.Tab(t("tab_prepare"), id="prepare", elem_id="tab-prepare"):
+                gr.HTML(f"<p class='ta-intro'>{t('prepare_intro')}</p>", js_on_load=None)
                 with gr.Row():
-                    topic = gr.Textbox(label="Topic", placeholder="e.g. algorithmic bias", scale=3,
+                    topic = gr.Textbox(label=t("topic_label"), placeholder=t("topic_placeholder"), scale=3,
                                        elem_id="topic")
                     minutes = gr.Number(value=60, minimum=15, maximum=480, step=5, precision=0,
-                                        label="Duration (minutes)", scale=1, elem_id="minutes")
-                    audience = gr.Textbox(label="Audience (optional)", placeholder="e.g. first-instance judges",
+                                        label=t("minutes_label"), scale=1, elem_id="minutes")
+                    audience = gr.Textbox(label=t("audience_label"), placeholder=t("audience_placeholder"),
                                           scale=2, elem_id="audience", max_length=200)
                 with gr.Row():
-                    build_btn = gr.Button("Build session pack", variant="primary", elem_id="build-pack")
-                    pack_download = gr.DownloadButton("Download pack (Markdown)", visible=False,
-                                                      elem_id="pack-download")
-                gr.Examples(EXAMPLE_TOPICS, inputs=[topic, minutes, audience], label="Example topics",
+                    build_btn = gr.Button(t("build_pack"), variant="primary", elem_id="build-pack")
+                    pack_download = gr.DownloadButton(t("download_pack"), visible=False, elem_id="pack-download")
+                gr.Examples(EXAMPLE_TOPICS, inputs=[topic, minutes, audience], label=t("example_topics_label"),
                             api_visibility="private")
-                pack_html = gr.HTML("<p class='ta-empty'>The session pack appears here.</p>", elem_id="pack",
-                                    js_on_load=None)
-                with gr.Accordion("Pack as Markdown (to copy)", open=False):
-                    pack_md = gr.Textbox(label="Session pack", lines=12, interactive=False, buttons=["copy"])
+                pack_html = gr.HTML(f"<p class='ta-empty'>{t('pack_empty')}</p>", elem_id="pack", js_on_load=None)
+                with gr.Accordion(t("pack_accordion"), open=False):
+                    pack_md = gr.Textbox(label=t("pack_md_label"), lines=12, interactive=False, buttons=["copy"])
 
-                def on_prepare(t: str, mins: float | None, aud: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+                def on_prepare(topic_text: str, mins: float | None, aud: str,
+                               progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
                     try:
-                        pack = actions.prepare(t, int(mins or 60), aud or "",
+                        pack = actions.prepare(topic_text, int(mins or 60), aud or "",
                                                progress=lambda f, m: progress(f, desc=m))
                     except ToolkitError as exc:
                         return render_error(str(exc)), gr.DownloadButton(visible=False), ""
@@ -800,26 +1227,23 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                                 api_name="build_pack", concurrency_limit=limit, api_visibility="undocumented")
 
             # ------------------------------------------------------------ Evaluate
-            with gr.Tab("Evaluate", id="evaluate", elem_id="tab-evaluate"):
-                gr.HTML(
-                    "<p class='ta-intro'>Run the gold questions (all, or some categories or ids) and compare "
-                    "the metrics with their targets. Or add a question with the facts its answer must hold "
-                    "and run it at once.</p>", js_on_load=None)
+            with gr.Tab(t("tab_evaluate"), id="evaluate", elem_id="tab-evaluate"):
+                gr.HTML(f"<p class='ta-intro'>{t('evaluate_intro')}</p>", js_on_load=None)
                 cats, ids = gold_case_index()
                 with gr.Row():
-                    eval_cats = gr.Dropdown(cats, multiselect=True, value=[], label="Categories (empty: all)")
-                    eval_ids = gr.Dropdown(ids, multiselect=True, value=[], label="Case ids (empty: all)",
+                    eval_cats = gr.Dropdown(cats, multiselect=True, value=[], label=t("categories_label"))
+                    eval_ids = gr.Dropdown(ids, multiselect=True, value=[], label=t("case_ids_label"),
                                            allow_custom_value=True)
-                    eval_backend = gr.Dropdown(BACKENDS, value=settings.backend, label="Backend")
-                run_btn = gr.Button("Run evaluation", variant="primary", elem_id="run-eval")
+                    eval_backend = gr.Dropdown(BACKENDS, value=settings.backend, label=t("eval_backend_label"))
+                run_btn = gr.Button(t("run_eval"), variant="primary", elem_id="run-eval")
                 eval_status = gr.HTML("", js_on_load=None)
                 eval_metrics = gr.HTML("", js_on_load=None)
-                eval_charts = gr.Gallery(label="Charts (click to enlarge)", columns=2, height="auto", object_fit="contain",
+                eval_charts = gr.Gallery(label=t("charts_label"), columns=2, height="auto", object_fit="contain",
                                          visible=False)
                 eval_fails = gr.HTML("", js_on_load=None)
                 with gr.Row():
-                    report_file = gr.DownloadButton("Download report (HTML)", visible=False, elem_id="report-download")
-                    results_file = gr.DownloadButton("Download results (JSON)", visible=False)
+                    report_file = gr.DownloadButton(t("download_report"), visible=False, elem_id="report-download")
+                    results_file = gr.DownloadButton(t("download_results"), visible=False)
 
                 def on_eval(cat_sel: list[str], id_sel: list[str], be: str,
                             progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
@@ -859,17 +1283,14 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                               [eval_status, eval_metrics, eval_charts, eval_fails, report_file, results_file],
                               api_name="run_eval", concurrency_limit=1, api_visibility="undocumented")
 
-                with gr.Accordion("Add a question and run it now", open=True):
-                    new_q = gr.Textbox(label="Question", elem_id="new-case-question")
-                    new_facts = gr.Textbox(label="Expected facts: one a line, each a case-insensitive regular "
-                                                 "expression the answer must match (e.g. 13 July 2016)", lines=3,
-                                           elem_id="new-case-facts")
+                with gr.Accordion(t("add_case_accordion"), open=True):
+                    new_q = gr.Textbox(label=t("new_question_label"), elem_id="new-case-question")
+                    new_facts = gr.Textbox(label=t("facts_label"), lines=3, elem_id="new-case-facts")
                     with gr.Row():
-                        new_cat = gr.Dropdown(CASE_CATEGORIES, value="answerable", label="Category")
-                        new_sections = gr.Textbox(label="Expected sections (optional, comma-separated "
-                                                        "<doc_id>:<section>, e.g. ai-court-cases:2)")
-                        new_refuse = gr.Checkbox(label="The assistant must decline this question", value=False)
-                    add_btn = gr.Button("Add and run", elem_id="add-case")
+                        new_cat = gr.Dropdown(CASE_CATEGORIES, value="answerable", label=t("category_label"))
+                        new_sections = gr.Textbox(label=t("sections_label"))
+                        new_refuse = gr.Checkbox(label=t("refuse_label"), value=False)
+                    add_btn = gr.Button(t("add_case_button"), elem_id="add-case")
                     case_out = gr.HTML("", js_on_load=None, elem_id="new-case-result")
 
                 def on_add_case(q: str, facts: str, cat: str, sections: str, refuse: bool) -> str:
@@ -893,19 +1314,16 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                               api_name="add_case", concurrency_limit=1, api_visibility="undocumented")
 
             # ------------------------------------------------------------ Library
-            with gr.Tab("Library", id="library", elem_id="tab-library"):
-                gr.HTML("<p class='ta-intro'>The documents in the index, with their metadata. "
-                        "The status tells a draft from a final text and from a study summary "
-                        "written for this project.</p>", js_on_load=None)
+            with gr.Tab(t("tab_library"), id="library", elem_id="tab-library"):
+                gr.HTML(f"<p class='ta-intro'>{t('library_intro')}</p>", js_on_load=None)
                 docs_html = gr.HTML(render_documents(rows), elem_id="library-table", js_on_load=None)
-                refresh_btn = gr.Button("Refresh list", size="sm")
+                refresh_btn = gr.Button(t("refresh_list"), size="sm")
                 if settings.allow_uploads:
-                    gr.HTML(f"<p>Add documents: PDF, Markdown or text, up to {settings.max_file_mb:g} MB each. "
-                            "Markdown files may carry a front-matter block (id, title, year, status, kind, "
-                            "source_url). Nothing already in the index is removed.</p>", js_on_load=None)
+                    gr.HTML(f"<p>{t('upload_help')} <strong>{settings.max_file_mb:g} MB</strong></p>",
+                            js_on_load=None, elem_id="upload-help")
                     upload = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, type="filepath",
-                                     label="Files to add", elem_id="upload")
-                    ingest_btn = gr.Button("Add to the index", variant="primary", elem_id="ingest-btn")
+                                     label=t("files_label"), elem_id="upload")
+                    ingest_btn = gr.Button(t("ingest_button"), variant="primary", elem_id="ingest-btn")
                     ingest_out = gr.HTML("", js_on_load=None)
 
                     def on_ingest(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
@@ -923,10 +1341,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     ingest_btn.click(on_ingest, upload, [ingest_out, docs_html, doc_filter, kind_filter],
                                      api_name="ingest", concurrency_limit=1, api_visibility="undocumented")
                 else:
-                    gr.HTML("<p class='ta-notice'>Adding documents from the browser is turned off on this "
-                            "server. An administrator can turn it on with <code>TOOLKIT_ALLOW_UPLOADS=true</code>, "
-                            "or add files on the server with <code>toolkit-assistant ingest PATH</code>.</p>",
-                            js_on_load=None, elem_id="uploads-off")
+                    gr.HTML(f"<p class='ta-notice'>{t('uploads_off')}</p>", js_on_load=None, elem_id="uploads-off")
 
                 def on_refresh() -> tuple[Any, ...]:
                     new_rows = actions.documents()
@@ -1028,6 +1443,7 @@ def launch(settings: Settings) -> None:
     print(f"toolkit-assistant: http://{settings.host}:{settings.port}" + (" (login required)" if auth else ""),
           flush=True)
     demo.launch(
+        i18n=ui_i18n(),
         server_name=settings.host,
         server_port=settings.port,
         share=False,
