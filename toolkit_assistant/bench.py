@@ -428,7 +428,9 @@ def latency_pass(assistant: Any, cases: Sequence[BenchCase]) -> PassTimings:
     return PassTimings(stages, abstained)
 
 
-def measure_latency(assistant: Any, cases: Sequence[BenchCase], repeats: int, first_pass: bool = True) -> dict[str, Any]:
+def measure_latency(
+    assistant: Any, cases: Sequence[BenchCase], repeats: int, first_pass: bool = True
+) -> dict[str, Any]:
     """p50/p95 per stage: one first pass (reported apart), then the median over `repeats` warm passes."""
     out: dict[str, Any] = {}
     first = latency_pass(assistant, cases)  # model and index loaded, caches empty
@@ -736,9 +738,7 @@ def measure_scale(assistant: Any, settings: Any, cases: Sequence[BenchCase], fac
     finally:
         cache.close()
     ingest_s = time.perf_counter() - t1
-    scaled = Assistant.from_settings(
-        settings.model_copy(update={"index_dir": index_dir, "chroma_url": None, "query_log": None})
-    )
+    scaled = Assistant.from_settings(settings.model_copy(update={"index_dir": index_dir}))
     lat = measure_latency(scaled, cases, repeats, first_pass=False)
     rec = measure_retrieval(lambda q: [h.chunk.id for h in scaled.retrieve(q, k=RECALL_K)[0]], cases, 1,
                             map_id=original_chunk_id)
@@ -796,6 +796,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
     rows = sorted(results["scale"], key=lambda r: r["chunks"]) or [
@@ -809,6 +810,10 @@ def plot(results: dict[str, Any], path: Path) -> None:
     ax1.axhline(400, color="grey", lw=0.8, ls="-.")
     if len(xs) > 1 and xs[-1] / max(xs[0], 1) >= 5:
         ax1.set_xscale("log")
+        ax1.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax1.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax1.set_xticks(xs)
+    ax1.set_ylim(bottom=0)
     for r in rows:
         ax1.annotate(f"x{r['factor']}", (r["chunks"], r["latency_ms"]["p50"]), textcoords="offset points",
                      xytext=(4, 4), fontsize=8)
@@ -857,7 +862,7 @@ def format_table(r: dict[str, Any]) -> str:
     for stage in ("retrieve", "answer", "verify"):
         lines.append(f"{'  ' + stage + ' p50 / p95 (ms)':44} {_fmt(lat[stage]['p50']):>5} / {_fmt(lat[stage]['p95'])}")
     lines += [
-        f"{'  process CPU time per question p50 / p95 (ms)':44} {_fmt(lat['cpu']['p50']):>5} / {_fmt(lat['cpu']['p95'])}",
+        f"{'  CPU time per question p50 / p95 (ms)':44} {_fmt(lat['cpu']['p50']):>5} / {_fmt(lat['cpu']['p95'])}",
         f"{'  first pass, caches empty, p50 / p95 (ms)':44} {_fmt(lat['first_pass']['p50']):>5} / "
         f"{_fmt(lat['first_pass']['p95'])}",
         f"{'cold start to first answer (s)':44} {_fmt(cold['first_answer']):>12}",
@@ -899,6 +904,27 @@ def format_table(r: dict[str, Any]) -> str:
 # the command
 
 
+def measure_cold(question: str, env: dict[str, str], cwd: Path, repeats: int, timeout_s: float,
+                 log: Callable[[str], None]) -> tuple[dict[str, Any], float, float | None]:
+    """Cold starts (median of `repeats`): to the first answer and to the first page; peak RSS of each."""
+    answers, pages = [], []
+    for i in range(repeats):
+        log(f"cold start {i + 1}/{repeats}: ask")
+        answers.append(measure_first_answer(question, env, cwd, timeout_s))
+        log(f"cold start {i + 1}/{repeats}: serve")
+        pages.append(measure_first_page(env, cwd, min(timeout_s, 120.0)))
+    ok_pages = [p for p in pages if p["seconds"] is not None]
+    served = [p["peak_rss_mb"] for p in ok_pages if p["peak_rss_mb"] is not None]
+    cold = {
+        "first_answer": round(median(a["seconds"] for a in answers), 3),
+        "first_page": round(median(p["seconds"] for p in ok_pages), 3) if ok_pages else None,
+        "first_answer_timings_ms": answers[len(answers) // 2]["timings_ms"],
+        "first_page_error": "" if ok_pages else pages[-1]["error"],
+        "runs": repeats,
+    }
+    return cold, round(max(a["peak_rss_mb"] for a in answers), 1), round(max(served), 1) if served else None
+
+
 def _exit_on_sigterm() -> Any:
     """Turn SIGTERM into SystemExit, so children are stopped and temp folders removed; the old handler."""
     if threading.current_thread() is not threading.main_thread():
@@ -911,12 +937,12 @@ def _exit_on_sigterm() -> Any:
 
 
 def _child_env(index_dir: Path, corpus: Path, state: Path) -> dict[str, str]:
-    """Environment for CLI children: the bench's index, embedded Chroma, no query log, offline."""
+    """Environment for CLI children: the bench's index, embedded Chroma, extractive, no query log, offline."""
     from toolkit_assistant.config import OFFLINE_ENV
 
     env = {k: v for k, v in os.environ.items() if k not in ("TOOLKIT_CHROMA_URL", "TOOLKIT_QUERY_LOG")}
     env.update(OFFLINE_ENV)
-    env.update(TOOLKIT_INDEX_DIR=str(index_dir), TOOLKIT_CORPUS_DIR=str(corpus),
+    env.update(TOOLKIT_INDEX_DIR=str(index_dir), TOOLKIT_CORPUS_DIR=str(corpus), TOOLKIT_BACKEND="extractive",
                GRADIO_TEMP_DIR=str(state / "gradio-tmp"), HF_HUB_DISABLE_PROGRESS_BARS="1")
     return env
 
@@ -930,7 +956,8 @@ def _child_env(index_dir: Path, corpus: Path, state: Path) -> dict[str, str]:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Folder for bench.json, bench.png (default evals/results/bench/).")
 @click.option("--questions", "questions_file", type=click.Path(path_type=Path), default=None,
-              help="Questions: JSONL with 'question' (and 'expected_sections'), or one a line (default evals/gold.jsonl).")
+              help="Questions: JSONL with 'question' (and 'expected_sections'), or one a line "
+                   "(default evals/gold.jsonl, else a built-in list).")
 @click.option("--cold-repeats", type=click.IntRange(1, 10), default=1, show_default=True,
               help="Cold starts of each kind (median).")
 @click.option("--skip", "skip", multiple=True, type=click.Choice(["cold", "baselines", "scale"]),
@@ -1002,30 +1029,18 @@ def _run(settings: Any, cases: list[BenchCase], source: str, corpus: Path, facto
              "other work shares the cores; compare load_average_start/end"]
     log(f"ingest {corpus} from scratch into {index_dir}")
     ingest = measure_ingest(env, cwd, corpus, timeout_s)
-    cold: dict[str, Any] = {"first_answer": None, "first_page": None, "first_answer_timings_ms": {},
-                            "first_page_error": "skipped" if "cold" in skip else ""}
     rss: dict[str, Any] = {"ingest": ingest["peak_rss_mb"], "query": None, "serve": None}
+    cold: dict[str, Any] = {"first_answer": None, "first_page": None, "first_answer_timings_ms": {},
+                            "first_page_error": "skipped"}
     if "cold" not in skip:
-        answers, pages = [], []
-        for i in range(cold_repeats):
-            log(f"cold start {i + 1}/{cold_repeats}: ask")
-            answers.append(measure_first_answer(cases[0].question, env, cwd, timeout_s))
-            log(f"cold start {i + 1}/{cold_repeats}: serve")
-            pages.append(measure_first_page(env, cwd, min(timeout_s, 120.0)))
-        cold["first_answer"] = round(median(a["seconds"] for a in answers), 3)
-        cold["first_answer_timings_ms"] = answers[len(answers) // 2]["timings_ms"]
-        cold["runs"] = len(answers)
-        rss["query"] = round(max(a["peak_rss_mb"] for a in answers), 1)
-        ok_pages = [p for p in pages if p["seconds"] is not None]
-        cold["first_page"] = round(median(p["seconds"] for p in ok_pages), 3) if ok_pages else None
-        cold["first_page_error"] = "" if ok_pages else pages[-1]["error"]
-        served = [p["peak_rss_mb"] for p in ok_pages if p["peak_rss_mb"] is not None]
-        rss["serve"] = round(max(served), 1) if served else None
+        cold, rss["query"], rss["serve"] = measure_cold(cases[0].question, env, cwd, cold_repeats, timeout_s, log)
     os.environ["GRADIO_TEMP_DIR"] = str(work / "gradio-tmp")
     apply_offline_env()
     from toolkit_assistant.pipeline import Assistant
 
-    local = settings.model_copy(update={"index_dir": index_dir, "chroma_url": None, "query_log": None})
+    local = settings.model_copy(
+        update={"index_dir": index_dir, "chroma_url": None, "query_log": None, "backend": "extractive"}
+    )
     log("loading the assistant in this process")
     assistant = Assistant.from_settings(local)
     log(f"warm latency: {len(cases)} questions x {repeats} passes")
@@ -1058,5 +1073,5 @@ def _run(settings: Any, cases: list[BenchCase], source: str, corpus: Path, facto
     if "scale" not in skip:
         for factor in factors:
             log(f"scale x{factor}")
-            results["scale"].append(measure_scale(assistant, settings, cases, factor, repeats, work))
+            results["scale"].append(measure_scale(assistant, local, cases, factor, repeats, work))
     return results
