@@ -263,6 +263,8 @@ class ExtractiveGenerator:
         max_chunks: int = 6,
         neighbours: Callable[[Chunk], list[Chunk]] | None = None,
         vocabulary: Callable[[], Container[str]] | None = None,
+        sim_floor: float = 0.0,
+        multilingual: bool = False,
     ) -> None:
         """Use these vectors; write at most `max_sentences` sentences (more for lists).
 
@@ -271,6 +273,8 @@ class ExtractiveGenerator:
         """
         self.neighbours = neighbours
         self.vocabulary = vocabulary
+        self.sim_floor = sim_floor
+        self.multilingual = multilingual
         self.embed_query = embed_query
         self.sentence_vectors = sentence_vectors
         self.max_sentences = max_sentences
@@ -315,6 +319,12 @@ class ExtractiveGenerator:
                 )
         return out
 
+    def rescale(self, sim: float) -> float:
+        """Similarity on a common scale: models whose cosines crowd near 1 (e5) are stretched from their floor."""
+        if self.sim_floor <= 0:
+            return sim
+        return max(0.0, (sim - self.sim_floor) / (1.0 - self.sim_floor))
+
     def relevance(self, question: str, hits: list[Hit], qvec: np.ndarray | None = None) -> tuple[float, list[Candidate]]:
         """How relevant the best retrieved sentence is (0..1), and the scored candidates."""
         if not hits:
@@ -322,11 +332,15 @@ class ExtractiveGenerator:
         qvec = self.embed_query(question) if qvec is None else qvec
         profile = analyse_question(question)
         cands = self.candidates(hits, qvec)
+        from toolkit_assistant.text import detect_language
+
+        foreign = self.multilingual and detect_language(question) != "en"
         best = 0.0
         for c in cands:
             context = terms_of(f"{c.chunk.title} {c.chunk.section_title}")
             lex = term_overlap(profile.terms, c.terms | context)
-            rel = 0.7 * c.sim + 0.3 * lex
+            # an English index shares no words with a question in another language: meaning alone counts
+            rel = self.rescale(c.sim) + FOREIGN_BONUS if foreign else 0.7 * self.rescale(c.sim) + 0.3 * lex
             best = max(best, rel)
         if self.vocabulary is not None:
             best -= unknown_term_penalty(question, self.vocabulary())
@@ -341,6 +355,8 @@ class ExtractiveGenerator:
         return compose(chosen, backend=self.name)
 
 
+# a question in another language cannot share words with an English index; its meaning carries more weight
+FOREIGN_BONUS = 0.10
 UNKNOWN_NAME_PENALTY = 0.22  # a capitalised word the materials never use ("Singapore", "Neurotechnology")
 UNKNOWN_WORD_PENALTY = 0.06  # any other word they never use ("fines", "salary")
 UNKNOWN_NUMBER_PENALTY = 0.03  # a number they never state (often a wrong premise, not a new topic)

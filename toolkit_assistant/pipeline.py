@@ -106,6 +106,8 @@ class Assistant:
             self.embedder.embed_query, self._sentence_vectors, max_sentences=max_citations,
             neighbours=self._neighbours,
             vocabulary=self._vocabulary,
+            sim_floor=getattr(self.embedder, "sim_floor", 0.0),
+            multilingual=getattr(self.embedder, "multilingual", False),
         )
         self.top_k = top_k
         self.min_relevance = min_relevance
