@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from toolkit_assistant.text import STOPWORDS, SYNONYMS, Span, content_terms, numbers, split_sentences, years
+from toolkit_assistant.text import STOPWORDS, SYNONYMS, Span, content_terms, split_sentences, years
 from toolkit_assistant.types import Chunk, Citation, Draft, Hit
 
 NUMBER_WORDS = {
@@ -544,11 +544,6 @@ def nearest_topics(hits: list[Hit], limit: int = 3) -> list[str]:
         if len(out) >= limit:
             break
     return out
-
-
-def numbers_in(text: str) -> set[str]:
-    """Re-export for callers that check figures."""
-    return numbers(text)
 
 
 __all__ = [

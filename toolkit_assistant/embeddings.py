@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from typing import Protocol
 
@@ -122,49 +121,18 @@ class E5Embedder:
         return _normalise_rows(np.asarray(out))[0]
 
 
-class HashEmbedder:
-    """A deterministic fake for unit tests: bag of hashed words, no model (never used for users)."""
-
-    name = "hash-fake"
-
-    def __init__(self, dim: int = 256) -> None:
-        """Choose the vector size."""
-        self.dim = dim
-
-    def _one(self, text: str) -> np.ndarray:
-        from toolkit_assistant.text import content_terms
-
-        v = np.zeros(self.dim, dtype=np.float32)
-        for term in content_terms(text):
-            h = int(hashlib.sha256(term.encode()).hexdigest()[:8], 16)
-            v[h % self.dim] += 1.0
-        return v
-
-    def embed_documents(self, texts: list[str]) -> np.ndarray:
-        """Vectors for passages."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise_rows(np.stack([self._one(t) for t in texts]))
-
-    def embed_query(self, text: str) -> np.ndarray:
-        """The vector for a question."""
-        return self.embed_documents([text])[0]
-
-
 _CACHE: dict[str, Embedder] = {}
 _CACHE_LOCK = threading.Lock()
 
 
 def get_embedder(name: str) -> Embedder:
-    """The embedder for a setting value (minilm, e5, or hash for tests), loaded once per process."""
+    """The embedder for a setting value (minilm or e5), loaded once per process."""
     with _CACHE_LOCK:
         if name not in _CACHE:
             if name == "minilm":
                 _CACHE[name] = MiniLMEmbedder()
             elif name == "e5":
                 _CACHE[name] = E5Embedder()
-            elif name == "hash":
-                _CACHE[name] = HashEmbedder()
             else:
                 raise BackendUnavailable(f"Unknown embedding model {name!r}: use minilm or e5")
         return _CACHE[name]

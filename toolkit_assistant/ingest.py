@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -339,8 +339,3 @@ def chunk_document(doc: Document, *, size: int, overlap: int) -> list[Chunk]:
             )
     return chunks
 
-
-def iter_chunks(docs: Iterable[Document], *, size: int, overlap: int) -> Iterator[Chunk]:
-    """Chunks of many documents, in order."""
-    for doc in docs:
-        yield from chunk_document(doc, size=size, overlap=overlap)

@@ -542,13 +542,6 @@ class IndexReader:
         """One row per document: id, title, kind, year, status, chunks, source path."""
         return documents_of(self.chunks)
 
-    def topics(self) -> list[tuple[str, str]]:
-        """(document title, section title) pairs, for naming what the materials cover."""
-        seen: dict[tuple[str, str], None] = {}
-        for c in self.chunks:
-            seen.setdefault((c.title, c.section_title), None)
-        return list(seen)
-
 
 def load_chunks(location: Location, manifest: Manifest, col: Any = None) -> list[Chunk]:
     """All chunks of a generation: from chunks.jsonl when local, else from the Chroma collection."""
