@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from toolkit_assistant.text import STOPWORDS, SYNONYMS, Span, content_terms, split_sentences, years
+from toolkit_assistant.text import STOPWORDS, SYNONYMS, Span, content_terms, detect_language, split_sentences, years
 from toolkit_assistant.types import Chunk, Citation, Draft, Hit
 
 NUMBER_WORDS = {
@@ -325,16 +325,20 @@ class ExtractiveGenerator:
             return sim
         return max(0.0, (sim - self.sim_floor) / (1.0 - self.sim_floor))
 
-    def relevance(self, question: str, hits: list[Hit], qvec: np.ndarray | None = None) -> tuple[float, list[Candidate]]:
-        """How relevant the best retrieved sentence is (0..1), and the scored candidates."""
+    def relevance(
+        self, question: str, hits: list[Hit], qvec: np.ndarray | None = None, language: str | None = None
+    ) -> tuple[float, list[Candidate]]:
+        """How relevant the best retrieved sentence is (0..1), and the scored candidates.
+
+        `language` is the question's language when the caller has already detected it.
+        """
         if not hits:
             return 0.0, []
         qvec = self.embed_query(question) if qvec is None else qvec
         profile = analyse_question(question)
         cands = self.candidates(hits, qvec)
-        from toolkit_assistant.text import detect_language
-
-        foreign = self.multilingual and detect_language(question) != "en"
+        language = language or detect_language(question)
+        foreign = self.multilingual and language != "en"
         best = 0.0
         for c in cands:
             context = terms_of(f"{c.chunk.title} {c.chunk.section_title}")
@@ -342,7 +346,7 @@ class ExtractiveGenerator:
             # an English index shares no words with a question in another language: meaning alone counts
             rel = self.rescale(c.sim) + FOREIGN_BONUS if foreign else 0.7 * self.rescale(c.sim) + 0.3 * lex
             best = max(best, rel)
-        if self.vocabulary is not None:
+        if self.vocabulary is not None and language == "en":
             best -= unknown_term_penalty(question, self.vocabulary())
         return max(best, 0.0), cands
 
@@ -367,13 +371,11 @@ def unknown_term_penalty(question: str, vocabulary: Container[str]) -> float:
     """Lower relevance for question words the materials never use; a name they lack weighs most.
 
     "What does Singapore's guide say?" is not covered by materials that never mention Singapore, however
-    close the rest of the question is to them. Only for English questions: other languages' words are
-    all unknown to an English index.
+    close the rest of the question is to them. For English questions only: other languages' words are
+    all unknown to an English index (the caller checks the language).
     """
-    from toolkit_assistant.text import detect_language, stem, words
+    from toolkit_assistant.text import stem, words
 
-    if detect_language(question) != "en":
-        return 0.0
     penalty = 0.0
     tokens = re.findall(r"[\w’'-]+", question)
     for i, raw in enumerate(tokens):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from toolkit_assistant.answer import ExtractiveGenerator, nearest_topics
+from toolkit_assistant.config import DEFAULT_MIN_RELEVANCE
 from toolkit_assistant.errors import BackendUnavailable, InputError
 from toolkit_assistant.guard import strip_injections
 from toolkit_assistant.messages import ABSTAIN, INSTRUCTIONS, NEAREST, SOURCES_IN_ENGLISH, say
@@ -91,7 +92,7 @@ class Assistant:
         *,
         top_k: int = 8,
         max_citations: int = 4,
-        min_relevance: float = 0.52,
+        min_relevance: float = DEFAULT_MIN_RELEVANCE["minilm"],
         max_question_chars: int = 2000,
         verify_mode: str = "remove",
         backend: str = "extractive",
@@ -198,7 +199,7 @@ class Assistant:
         t0 = time.perf_counter()
         question = validate_question(question, self.max_question_chars)
         asked, injected = strip_injections(question)
-        language = detect_language(question)
+        language = detect_language(asked or question)
         notices: list[str] = []
         if injected:
             notices.append(
@@ -207,18 +208,17 @@ class Assistant:
             )
         if not asked:
             t1 = time.perf_counter()
-            answer = self._abstain(question, [], backend or self.backend, t0, t1, t1, 0.0)
-            answer = replace(answer, text=say(INSTRUCTIONS, language), notices=tuple(notices), language=language)
+            answer = self._abstain(question, [], backend or self.backend, t0, t1, t1, 0.0, language, notices)
+            answer = replace(answer, text=say(INSTRUCTIONS, language))
             self._log(answer)
             return answer
         hits, qvec = self.retrieve(asked, k=k, filters=filters)
         t1 = time.perf_counter()
-        relevance, cands = self.extractive.relevance(asked, hits, qvec)
+        relevance, cands = self.extractive.relevance(asked, hits, qvec, language)
         name = backend or self.backend
         if relevance < self.min_relevance or not hits:
             t2 = time.perf_counter()
-            answer = self._abstain(question, hits, name, t0, t1, t2, relevance, language)
-            answer = replace(answer, notices=tuple(notices))
+            answer = self._abstain(question, hits, name, t0, t1, t2, relevance, language, notices)
             self._log(answer)
             return answer
         draft: Draft | None = None
@@ -256,7 +256,7 @@ class Assistant:
             used_backend = draft.backend
         t3 = time.perf_counter()
         if not verified.citations:
-            answer = self._abstain(question, hits, name, t0, t1, t2, relevance, language)
+            answer = self._abstain(question, hits, name, t0, t1, t2, relevance, language, notices)
             self._log(answer)
             return answer
         answer = Answer(
@@ -281,7 +281,7 @@ class Assistant:
 
     def _abstain(
         self, question: str, hits: list[Hit], backend: str, t0: float, t1: float, t2: float, relevance: float,
-        language: str = "en",
+        language: str = "en", notices: list[str] | None = None,
     ) -> Answer:
         topics = nearest_topics(hits)
         text = say(ABSTAIN, language)
@@ -299,6 +299,7 @@ class Assistant:
             nearest_topics=tuple(topics),
             relevance=relevance,
             language=language,
+            notices=tuple(notices or ()),
         )
 
     def _log(self, answer: Answer) -> None:
