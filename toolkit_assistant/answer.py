@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from toolkit_assistant.lexicon import lexicon
 from toolkit_assistant.text import STOPWORDS, SYNONYMS, Span, content_terms, detect_language, split_sentences, years
 from toolkit_assistant.types import Chunk, Citation, Draft, Hit
 
@@ -53,6 +54,24 @@ _WANTS = {
         re.IGNORECASE,
     ),
 }
+_STATES_FINDING = re.compile(
+    r"\b(held|ruled|found|concluded|decided|declared|ordered|upheld|rejected|reversed|affirmed|denied) that\b"
+    r"|\b(sanction\w*|fined|fabricat\w*|invented|non-existent|did not exist|fake|upheld|rejected|reversed|"
+    r"affirmed|warned|required|must|may not|should|cannot|recommend\w*|conclu\w*|show\w*|reveal\w*)\b|\d\s?%",
+    re.IGNORECASE,
+)
+_METADATA = re.compile(
+    r"\b(docket|argued on|citation of|is cited as|N\.W\.2d|F\. ?Supp|room [A-Z0-9]|held in room|"
+    r"identifier|ark:/|case number|session took place|took place in|was held (on|in|at))\b",
+    re.IGNORECASE,
+)
+
+
+def states_finding(text: str, question: str = "") -> bool:
+    """True if a sentence states what was decided, found or required (not only when and where)."""
+    return bool(_STATES_FINDING.search(text)) and not _METADATA.search(text)
+
+
 PART_MIN_SCORE = 0.35
 # "May a judge ...?" is answered first from the instruments that say what judges may do
 NORMATIVE_KINDS = {"guidelines", "recommendation", "standard"}
@@ -84,8 +103,10 @@ class QuestionProfile:
     parts: tuple[QuestionPart, ...] = field(default_factory=tuple)
 
 
-def _wants(text: str) -> frozenset[str]:
+def _wants(text: str, language: str = "en") -> frozenset[str]:
     wants = {name for name, pattern in _WANTS.items() if pattern.search(text)}
+    if lexicon(language).finding.search(text):
+        wants.add("finding")
     # a question that states a figure or a year may rest on a wrong one: prefer sentences that state theirs
     if years(text):
         wants.add("date")
@@ -94,18 +115,18 @@ def _wants(text: str) -> frozenset[str]:
     return frozenset(wants)
 
 
-def analyse_question(question: str) -> QuestionProfile:
+def analyse_question(question: str, language: str = "en") -> QuestionProfile:
     """Split a question into its parts and read what kind of answer each part wants."""
     pieces = [p.strip(" ?,.") for p in _PART_SPLIT.split(question) if p and p.strip(" ?,.")]
     parts = []
     for piece in pieces:
         terms = tuple(content_terms(piece))
         if terms:
-            parts.append(QuestionPart(piece, terms, _wants(piece)))
+            parts.append(QuestionPart(piece, terms, _wants(piece, language)))
     return QuestionProfile(
         text=question,
         terms=tuple(content_terms(question)),
-        wants=_wants(question),
+        wants=_wants(question, language),
         parts=tuple(parts),
     )
 
@@ -167,6 +188,7 @@ _CHECKS: dict[str, Callable[[str, str], bool]] = {
     "person": has_person,
     "list": is_list_sentence,
     "yesno": takes_a_position,
+    "finding": states_finding,
 }
 
 
@@ -183,6 +205,7 @@ class Candidate:
     index: int  # position of the sentence within its chunk
     score: float = 0.0
     is_item: bool = False
+    vec: np.ndarray | None = None
 
 
 @lru_cache(maxsize=16384)
@@ -239,9 +262,11 @@ def score_candidate(
         if check is None:
             continue
         if check(c.span.text, question):
-            score += 0.12 if want in ("number", "date", "person") else 0.06
+            score += 0.12 if want in ("number", "date", "person", "finding") else 0.06
         elif want in ("number", "date", "person"):
             score -= 0.08
+        elif want == "finding" and _METADATA.search(c.span.text):
+            score -= 0.10
     if len(c.span.text) < 40:
         score -= 0.05
     if "normative" in wants and c.chunk.kind in NORMATIVE_KINDS:
@@ -314,7 +339,7 @@ class ExtractiveGenerator:
                     Candidate(
                         chunk=hit.chunk, span=Span(a, b, sentence), hit_rank=hit.rank or 1,
                         hit_dense=hit.dense if hit.dense is not None else 0.0, sim=float(sim),
-                        terms=terms_of(sentence), index=i, is_item=is_item,
+                        terms=terms_of(sentence), index=i, is_item=is_item, vec=mat[i],
                     )
                 )
         return out
@@ -355,8 +380,11 @@ class ExtractiveGenerator:
         if cands is None:
             qvec = self.embed_query(question) if qvec is None else qvec
             cands = self.candidates(hits, qvec)
-        chosen = select_sentences(analyse_question(question), cands, max_sentences=self.max_sentences)
-        return compose(chosen, backend=self.name)
+        return compose(self.choose(question, cands), backend=self.name)
+
+    def choose(self, question: str, cands: list[Candidate], language: str = "en") -> list[Candidate]:
+        """The sentences that answer the question, in reading order (scores set on the candidates)."""
+        return select_sentences(analyse_question(question, language), cands, max_sentences=self.max_sentences)
 
 
 # a question in another language cannot share words with an English index; its meaning carries more weight

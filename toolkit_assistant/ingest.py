@@ -12,12 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolkit_assistant import sourcetags
 from toolkit_assistant.errors import DocumentError
 from toolkit_assistant.text import normalise, slug, split_sentences
 from toolkit_assistant.types import Chunk
 
 # bump when chunking changes, so that the next ingest re-chunks unchanged files
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
 SUPPORTED = (".md", ".markdown", ".pdf", ".txt")
 FRONT_MATTER_KEYS = (
     "id", "title", "publisher", "year", "status", "kind", "language", "source_url", "note",
@@ -36,6 +37,8 @@ class Section:
     title: str
     text: str
     page: int | None = None
+    # source tags taken out of `text`: (position in text, tag)
+    tags: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass
@@ -47,6 +50,8 @@ class Document:
     path: Path
     meta: dict[str, str] = field(default_factory=dict)
     sections: list[Section] = field(default_factory=list)
+    # source tag -> (url, note), from the document's Sources section
+    register: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def file_sha256(path: Path) -> str:
@@ -171,11 +176,17 @@ def _parse_markdown(path: Path, text: str) -> Document:
     sections: list[Section] = []
     current_no, current_title, buf = "0", "", []
     used: set[str] = set()
+    register: dict[str, tuple[str, str]] = {}
 
     def flush() -> None:
         body_text = _clean_markdown("\n".join(buf)).strip()
-        if body_text and current_title.strip().lower() not in SKIP_SECTIONS:
-            sections.append(Section(current_no, current_title or title, body_text))
+        if current_title.strip().lower() in SKIP_SECTIONS:
+            register.update(sourcetags.parse_register(body_text))
+            return
+        # the corpus's source tags are metadata of their sentence, not text to quote
+        body_text, tags = sourcetags.strip_tags(body_text)
+        if body_text.strip():
+            sections.append(Section(current_no, current_title or title, body_text, tags=tuple(tags)))
 
     for line in body.split("\n"):
         m_title = _TITLE.match(line)
@@ -199,7 +210,9 @@ def _parse_markdown(path: Path, text: str) -> Document:
     if not sections:
         raise DocumentError(f"{path}: no text found after the front matter")
     meta.setdefault("title", title or path.stem)
-    return Document(doc_id=doc_id, title=title or path.stem, path=path, meta=meta, sections=sections)
+    return Document(
+        doc_id=doc_id, title=title or path.stem, path=path, meta=meta, sections=sections, register=register
+    )
 
 
 def _parse_text(path: Path, text: str) -> Document:
@@ -314,7 +327,13 @@ def chunk_document(doc: Document, *, size: int, overlap: int) -> list[Chunk]:
                 k -= 1
             i = k
         for n, (a, b) in enumerate(groups, start=1):
-            text = section.text[spans[a].start : spans[b].end]
+            start, end = spans[a].start, spans[b].end
+            text = section.text[start:end]
+            refs = [
+                sourcetags.SourceRef(pos - start, tag, *doc.register.get(tag, ("", "")))
+                for pos, tag in section.tags
+                if start < pos <= end
+            ]
             if section.page is not None:
                 prefix = f"{doc.doc_id}:{section.section}:" if section.section else f"{doc.doc_id}:"
                 chunk_id = f"{prefix}p{section.page}:{n}"
@@ -335,6 +354,7 @@ def chunk_document(doc: Document, *, size: int, overlap: int) -> list[Chunk]:
                     language=meta.get("language", "en") or "en",
                     source_url=meta.get("source_url", ""),
                     source_path=str(doc.path),
+                    source_refs=sourcetags.encode(refs),
                 )
             )
     return chunks

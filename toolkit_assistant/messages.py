@@ -20,6 +20,61 @@ NEAREST = {
     "zh": "资料所涵盖的最接近的主题：",
     "ru": "Ближайшие темы, которые охватывают материалы:",
 }
+PARTIAL = {
+    "en": "The materials speak of {topic}, but they do not say anything about {what}. The closest passages:",
+    "fr": "Les documents traitent de {topic}, mais ne disent rien de {what}. Les passages les plus proches :",
+    "es": "Los documentos tratan de {topic}, pero no dicen nada sobre {what}. Los pasajes más cercanos:",
+    "pt": "Os documentos tratam de {topic}, mas não dizem nada sobre {what}. Os trechos mais próximos:",
+    "ar": "تتناول الوثائق {topic}، لكنها لا تذكر شيئًا عن {what}. أقرب المقاطع:",
+    "zh": "资料涉及{topic}，但没有提到{what}。最接近的段落：",
+    "ru": "Материалы касаются темы «{topic}», но ничего не говорят о {what}. Ближайшие фрагменты:",
+}
+PARTIAL_ABSENT = {
+    "en": "The materials speak of {topic}, but they say that this is not known or not confirmed:",
+    "fr": "Les documents traitent de {topic}, mais indiquent que ce point n'est pas connu ou pas confirmé :",
+    "es": "Los documentos tratan de {topic}, pero indican que este punto no se conoce o no está confirmado:",
+    "pt": "Os documentos tratam de {topic}, mas indicam que este ponto não é conhecido ou não está confirmado:",
+    "ar": "تتناول الوثائق {topic}، لكنها تذكر أن هذه المعلومة غير معروفة أو غير مؤكدة:",
+    "zh": "资料涉及{topic}，但说明这一点未知或未经证实：",
+    "ru": "Материалы касаются темы «{topic}», но указывают, что это неизвестно или не подтверждено:",
+}
+PARTIAL_KIND = {
+    "en": {
+        "number": "The materials speak of {topic}, but they do not give the figure asked for. The closest passages:",
+        "date": "The materials speak of {topic}, but they do not give the date asked for. The closest passages:",
+        "person": "The materials speak of {topic}, but they do not name the person asked for. The closest passages:",
+    },
+    "fr": {
+        "number": "Les documents traitent de {topic}, mais ne donnent pas le chiffre demandé. Les passages les plus proches :",
+        "date": "Les documents traitent de {topic}, mais ne donnent pas la date demandée. Les passages les plus proches :",
+        "person": "Les documents traitent de {topic}, mais ne nomment pas la personne demandée. Les passages les plus proches :",
+    },
+    "es": {
+        "number": "Los documentos tratan de {topic}, pero no dan la cifra pedida. Los pasajes más cercanos:",
+        "date": "Los documentos tratan de {topic}, pero no dan la fecha pedida. Los pasajes más cercanos:",
+        "person": "Los documentos tratan de {topic}, pero no nombran a la persona pedida. Los pasajes más cercanos:",
+    },
+    "pt": {
+        "number": "Os documentos tratam de {topic}, mas não dão o número pedido. Os trechos mais próximos:",
+        "date": "Os documentos tratam de {topic}, mas não dão a data pedida. Os trechos mais próximos:",
+        "person": "Os documentos tratam de {topic}, mas não nomeiam a pessoa pedida. Os trechos mais próximos:",
+    },
+    "ar": {
+        "number": "تتناول الوثائق {topic}، لكنها لا تذكر الرقم المطلوب. أقرب المقاطع:",
+        "date": "تتناول الوثائق {topic}، لكنها لا تذكر التاريخ المطلوب. أقرب المقاطع:",
+        "person": "تتناول الوثائق {topic}، لكنها لا تسمي الشخص المطلوب. أقرب المقاطع:",
+    },
+    "zh": {
+        "number": "资料涉及{topic}，但没有给出所问的数字。最接近的段落：",
+        "date": "资料涉及{topic}，但没有给出所问的日期。最接近的段落：",
+        "person": "资料涉及{topic}，但没有说出所问的人。最接近的段落：",
+    },
+    "ru": {
+        "number": "Материалы касаются темы «{topic}», но не приводят запрошенную цифру. Ближайшие фрагменты:",
+        "date": "Материалы касаются темы «{topic}», но не приводят запрошенную дату. Ближайшие фрагменты:",
+        "person": "Материалы касаются темы «{topic}», но не называют запрошенное лицо. Ближайшие фрагменты:",
+    },
+}
 SOURCES_IN_ENGLISH = {
     "fr": "Les sources citées sont en anglais ; les passages sont reproduits tels quels.",
     "es": "Las fuentes citadas están en inglés; los pasajes se reproducen tal cual.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -13,11 +14,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from toolkit_assistant.answer import ExtractiveGenerator, nearest_topics
+from toolkit_assistant.answer import _CHECKS, _WANTS, Candidate, ExtractiveGenerator, analyse_question, compose, nearest_topics
+from toolkit_assistant.coverage import Decision, assess
+from toolkit_assistant.lexicon import lexicon
 from toolkit_assistant.config import DEFAULT_MIN_RELEVANCE
 from toolkit_assistant.errors import BackendUnavailable, InputError
 from toolkit_assistant.guard import strip_injections
-from toolkit_assistant.messages import ABSTAIN, INSTRUCTIONS, NEAREST, SOURCES_IN_ENGLISH, say
+from toolkit_assistant.messages import ABSTAIN, INSTRUCTIONS, NEAREST, PARTIAL, PARTIAL_ABSENT, PARTIAL_KIND, SOURCES_IN_ENGLISH, say
 from toolkit_assistant.retrieve import Filters, HybridRetriever
 from toolkit_assistant.text import detect_language, has_control_chars
 from toolkit_assistant.types import Answer, Draft, Hit, Verification
@@ -190,6 +193,7 @@ class Assistant:
         backend: str | None = None,
         filters: Filters | None = None,
         on_token: Callable[[str], None] | None = None,
+        explain: bool = False,
     ) -> Answer:
         """Answer a question from the materials, or decline.
 
@@ -216,9 +220,18 @@ class Assistant:
         t1 = time.perf_counter()
         relevance, cands = self.extractive.relevance(asked, hits, qvec, language)
         name = backend or self.backend
-        if relevance < self.min_relevance or not hits:
+        chosen = self.extractive.choose(asked, cands, language) if cands else []
+        decision = self.decide(asked, language, hits, cands, chosen) if chosen else None
+        trace = self._trace(hits, cands, chosen, decision) if explain else None
+        if decision is None or decision.coverage == "none":
             t2 = time.perf_counter()
             answer = self._abstain(question, hits, name, t0, t1, t2, relevance, language, notices)
+            answer = replace(answer, explain=trace)
+            self._log(answer)
+            return answer
+        if decision.coverage == "partial":
+            answer = self._partial(question, asked, hits, chosen, decision, name, t0, t1, relevance, language, notices)
+            answer = replace(answer, explain=trace)
             self._log(answer)
             return answer
         draft: Draft | None = None
@@ -233,7 +246,7 @@ class Assistant:
                 notices.append(f"The {name} backend is unavailable ({exc}); showing the extractive answer.")
                 draft = None
         if draft is None:
-            draft = self.extractive.generate(asked, hits, cands=cands)
+            draft = compose(chosen, backend="extractive")
         t2 = time.perf_counter()
         verified = verify(draft, embed=self.embedder.embed_documents, passage_vectors=self._passage_vectors, mode=self.verify_mode)
         if not verified.citations and draft.backend != "extractive":
@@ -275,9 +288,116 @@ class Assistant:
             notices=tuple(notices + list(draft.notices) + ([say(SOURCES_IN_ENGLISH, language)] if language != "en" else [])),
             relevance=relevance,
             language=language,
+            coverage="answered",
+            explain=trace,
         )
         self._log(answer)
         return answer
+
+    def decide(self, question: str, language: str, hits: list[Hit], cands: list[Candidate], chosen: list[Candidate]) -> Decision:
+        """Answered, partly covered or not covered, from the evidence (see coverage.py)."""
+        ex = self.extractive
+        best = max(chosen, key=lambda c: c.score)
+        top_ids = {h.chunk.id for h in hits[:3]}
+        passages = [c.chunk for c in cands if c.chunk.id in top_ids or c.hit_rank <= 3]
+        texts = list({c.id: c.text for c in passages}.values())
+        titles = list({f"{c.title} {c.section_title}" for c in passages})
+        by_dense = [h.chunk.id for h in sorted(hits, key=lambda h: -(h.dense or 0.0))[:3]]
+        by_lex = [h.chunk.id for h in sorted((h for h in hits if h.lexical), key=lambda h: -(h.lexical or 0.0))[:3]]
+        # only the kinds the question asks for in words: a year it states is a premise to check
+        wanted = [w for w in ("number", "date", "person") if _WANTS[w].search(question)]
+        missing_kind = ""
+        if wanted and not any(_CHECKS[w](c.span.text, question) for w in wanted for c in chosen):
+            missing_kind = wanted[0]
+        lex = lexicon("en")
+        bm25 = self.reader.bm25
+
+        def df(term: str) -> float:
+            from toolkit_assistant.coverage import doc_freq
+
+            return doc_freq(bm25.vocab_dict if bm25 is not None else None, bm25, term)
+
+        def drop_sim(surface: str) -> float:
+            if best.vec is None:
+                return 1.0
+            shorter = re.sub(rf"\b{re.escape(surface)}\b", " ", question, flags=re.IGNORECASE)
+            return ex.rescale(float(self.embedder.embed_query(shorter) @ best.vec))
+
+        return assess(
+            question,
+            language=language,
+            best_sim=max(ex.rescale(c.sim) for c in cands),
+            top_dense=ex.rescale(max((h.dense or 0.0) for h in hits)),
+            agree=bool(set(by_dense) & set(by_lex)),
+            chosen_texts=[c.span.text for c in chosen],
+            passage_texts=texts,
+            title_texts=titles,
+            wants_missing=missing_kind,
+            # the best sentence says the fact is missing ("could not be confirmed")
+            absence=bool(lex.absence.search(best.span.text)),
+            df=df,
+            drop_sim=drop_sim if best.vec is not None else None,
+            multilingual=getattr(self.embedder, "multilingual", False),
+            best_pair_sim=ex.rescale(best.sim),
+        )
+
+    def _partial(
+        self, question: str, asked: str, hits: list[Hit], chosen: list[Candidate], decision: Decision,
+        backend: str, t0: float, t1: float, relevance: float, language: str, notices: list[str],
+    ) -> Answer:
+        """Say what the materials do not state, then cite the closest passages (never the missing fact)."""
+        best = max(chosen, key=lambda c: c.score)
+        closest = [best] + [c for c in chosen if c is not best and c.chunk.id == best.chunk.id][:1]
+        closest.sort(key=lambda c: c.index)
+        draft = compose(closest, backend="extractive")
+        t2 = time.perf_counter()
+        verified = verify(draft, embed=self.embedder.embed_documents, passage_vectors=self._passage_vectors, mode=self.verify_mode)
+        t3 = time.perf_counter()
+        topic = nearest_topics([Hit(chunk=best.chunk, score=0.0)])[0]
+        if decision.evidence.absence:
+            lead = say(PARTIAL_ABSENT, language).format(topic=topic)
+        elif decision.missing:
+            what = ", ".join(f"“{m}”" for m in decision.missing)
+            lead = say(PARTIAL, language).format(topic=topic, what=what)
+        else:
+            kind = PARTIAL_KIND.get(language, PARTIAL_KIND["en"])
+            lead = kind.get(decision.evidence.missing_kind, kind["number"]).format(topic=topic)
+        return Answer(
+            question=question,
+            text=f"{lead} {verified.text}".strip() if verified.citations else lead,
+            abstained=False,
+            backend="extractive",
+            citations=verified.citations,
+            verification=verified.report,
+            timings_ms={"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "verify": (t3 - t2) * 1000, "total": (t3 - t0) * 1000},
+            notices=tuple(notices + ([say(SOURCES_IN_ENGLISH, language)] if language != "en" else [])),
+            nearest_topics=tuple(nearest_topics(hits)),
+            relevance=relevance,
+            language=language,
+            coverage="partial",
+            missing=decision.missing,
+        )
+
+    def _trace(self, hits: list[Hit], cands: list[Candidate], chosen: list[Candidate], decision: Decision | None) -> dict[str, Any]:
+        """What each stage saw, for `ask --explain`: hits, sentences considered, the decision."""
+        ranked = sorted(cands, key=lambda c: -c.score)[:12]
+        return {
+            "hits": [
+                {"rank": h.rank, "chunk_id": h.chunk.id, "fused": round(h.score, 5),
+                 "dense": None if h.dense is None else round(h.dense, 4),
+                 "bm25": None if h.lexical is None else round(h.lexical, 4),
+                 "section": f"{h.chunk.section} {h.chunk.section_title}".strip()}
+                for h in hits
+            ],
+            "sentences": [
+                {"chunk_id": c.chunk.id, "text": c.span.text, "score": round(c.score, 4),
+                 "similarity": round(c.sim, 4), "chosen": any(c is x for x in chosen)}
+                for c in ranked
+            ],
+            "decision": None if decision is None else {
+                "coverage": decision.coverage, "reason": decision.reason, "evidence": decision.evidence.to_dict(),
+            },
+        }
 
     def _abstain(
         self, question: str, hits: list[Hit], backend: str, t0: float, t1: float, t2: float, relevance: float,

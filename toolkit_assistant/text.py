@@ -174,7 +174,9 @@ def content_terms(text: str) -> list[str]:
 
 # Question words that the materials express with another word (stems on both sides).
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "wrote": ("author",), "write": ("author",), "written": ("author",), "writer": ("author",),
+    "wrote": ("author", "written", "drafted", "prepared"), "write": ("author",), "written": ("author",),
+    "writer": ("author",), "fake": ("fabricat", "non-existent", "invent", "bogus"),
+    "underpin": ("rest", "base", "foundation", "core"),
     "paid": ("fund", "funder"), "pay": ("fund", "funder"), "financ": ("fund",), "sponsor": ("fund",),
     "aim": ("audience",), "address": ("audience",), "target": ("audience",), "intend": ("audience",),
     "begin": ("start", "launch"), "start": ("launch", "began"), "began": ("launch",),
@@ -184,6 +186,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "respondent": ("responded", "answer"), "people": ("participant",), "learner": ("participant",),
     "judge": ("judicial", "judiciary"), "court": ("judicial", "tribunal"),
     "chatgpt": ("chatbot", "generative"), "gpt": ("chatbot", "generative"), "llm": ("generative", "chatbot"),
+    "bankroll": ("fund",), "bankrol": ("fund",), "upside": ("benefit", "opportunit"), "downside": ("risk",),
+    "worry": ("concern", "risk"), "worri": ("concern", "risk"), "code": ("conduct", "principle"),
+    "attorney": ("lawyer",), "lawyer": ("attorney",), "poll": ("survey",), "bot": ("chatbot",),
     "decide": ("decision", "adjudication", "held", "hold", "ruled"), "decid": ("decision", "held", "hold", "ruled"), "judgment": ("decision", "ruling"), "ruling": ("decision", "judgment"),
 }
 

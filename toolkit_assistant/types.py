@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from toolkit_assistant.sourcetags import SourceRef, decode, refs_in
+
 
 @dataclass(frozen=True)
 class Chunk:
@@ -23,6 +25,8 @@ class Chunk:
     language: str = "en"
     source_url: str = ""
     source_path: str = ""
+    # the corpus's source tags of the chunk's sentences, JSON (see sourcetags.encode); never in `text`
+    source_refs: str = ""
 
     def metadata(self) -> dict[str, str | int]:
         """Chunk fields as a flat metadata dict (no None values, as Chroma requires)."""
@@ -51,6 +55,7 @@ class Chunk:
             language=str(meta.get("language", "en")),
             source_url=str(meta.get("source_url", "")),
             source_path=str(meta.get("source_path", "")),
+            source_refs=str(meta.get("source_refs", "")),
         )
 
 
@@ -74,6 +79,18 @@ class Citation:
     quote: str
     score: float
 
+    def sources(self) -> list[SourceRef]:
+        """The public sources the quoted sentences rest on (the corpus's tags, resolved)."""
+        start = self.chunk.text.find(self.quote)
+        if start < 0 or not self.chunk.source_refs:
+            return []
+        return refs_in(decode(self.chunk.source_refs), start, start + len(self.quote))
+
+    @property
+    def source_url(self) -> str:
+        """The link of this passage: the first source of its own sentence, else the document's URL."""
+        return next((s.url for s in self.sources() if s.url), self.chunk.source_url)
+
     def to_dict(self) -> dict[str, Any]:
         """The citation in the Answer JSON shape."""
         return {
@@ -86,7 +103,9 @@ class Citation:
             "year": self.chunk.year,
             "status": self.chunk.status,
             "kind": self.chunk.kind,
-            "source_url": self.chunk.source_url,
+            "source_url": self.source_url,
+            "document_url": self.chunk.source_url,
+            "sources": [s.to_dict() for s in self.sources()],
             "chunk_id": self.chunk.id,
             "quote": self.quote,
             "score": round(self.score, 4),
@@ -152,13 +171,25 @@ class Answer:
     nearest_topics: tuple[str, ...] = ()
     language: str = "en"
     relevance: float = 0.0
+    # answered: a passage states what was asked; partial: the materials speak of the subject but not of
+    # what was asked (`missing` names it); none: nothing relevant (abstained)
+    coverage: str = ""
+    missing: tuple[str, ...] = ()
+    explain: dict[str, Any] | None = None
+
+    @property
+    def outcome(self) -> str:
+        """answered | partial | none."""
+        return self.coverage or ("none" if self.abstained else "answered")
 
     def to_dict(self) -> dict[str, Any]:
         """The Answer JSON of DESIGN.md (plus notices, nearest topics and language)."""
-        return {
+        out = {
             "question": self.question,
             "answer": self.text,
             "abstained": self.abstained,
+            "coverage": self.outcome,
+            "missing": list(self.missing),
             "backend": self.backend,
             "citations": [c.to_dict() for c in self.citations],
             "verification": self.verification.to_dict(),
@@ -168,3 +199,6 @@ class Answer:
             "language": self.language,
             "relevance": round(self.relevance, 4),
         }
+        if self.explain is not None:
+            out["explain"] = self.explain
+        return out

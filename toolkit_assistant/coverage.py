@@ -1,0 +1,263 @@
+"""Decide from evidence whether the materials answer a question, speak of it only in part, or not at all.
+
+One relevance number fitted to the team's own questions declined a third of fresh questions whose answer
+retrieval had ranked first, and answered near misses ("what fines does the EU AI Act set?") with related
+sentences. The decision here rests on several pieces of evidence the pipeline already has:
+
+* **topic**: how close the best passages are to the question (dense similarity of the best sentence and
+  chunk, BM25 agreeing with the dense ranking, the question's words found in the passages);
+* **focus**: whether the sentences chosen to answer hold what the question asks for: each of its telling
+  words (or a synonym, or a word with the same stem) in the passages, and the kind of fact it wants (a
+  number, a date, a name) in the chosen sentences;
+* **absence**: whether the best sentence itself says the materials lack the fact ("could not be
+  confirmed", "give no further details").
+
+*answered*: the topic is there and nothing the question asks for is missing. *partial*: the topic is
+there but something asked for is not (the answer says what, and cites the closest passages). *none*: the
+topic is not there.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Container, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from toolkit_assistant.lexicon import lexicon
+from toolkit_assistant.text import STOPWORDS, SYNONYMS, stem, words
+
+Coverage = Literal["answered", "partial", "none"]
+
+# topic evidence: below both, nothing retrieved is about the question
+TOPIC_MIN_SIM = 0.42  # cosine of the best sentence (MiniLM scale; e5 is rescaled to it)
+TOPIC_MIN_TERMS = 0.34  # weighted share of the question's words found in the best passages
+TOPIC_STRONG_SIM = 0.55
+# a question word counts as telling when it is rarer than this among the indexed chunks
+COMMON_DF = 0.25
+# a missing word whose removal from the question leaves the best sentence at least this close is not
+# something the sentence answers (the sentence does not speak to it)
+DROP_DELTA = 0.035
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the decision saw, for --explain and the Evaluate tab."""
+
+    best_sim: float
+    top_dense: float
+    agree: bool
+    term_share: float
+    missing: tuple[str, ...] = ()
+    missing_kind: str = ""
+    absence: bool = False
+    drop_deltas: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for JSON."""
+        return {
+            "best_sentence_similarity": round(self.best_sim, 4),
+            "top_chunk_similarity": round(self.top_dense, 4),
+            "dense_and_bm25_agree": self.agree,
+            "question_words_found": round(self.term_share, 4),
+            "missing": list(self.missing),
+            "missing_kind": self.missing_kind,
+            "best_sentence_states_absence": self.absence,
+            "drop_deltas": {k: round(v, 4) for k, v in self.drop_deltas.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome and why."""
+
+    coverage: Coverage
+    reason: str
+    evidence: Evidence
+    missing: tuple[str, ...] = ()  # the words of the question that the materials do not speak to
+
+
+def _forms(term: str) -> set[str]:
+    return {term, stem(term), *SYNONYMS.get(term, ()), *SYNONYMS.get(stem(term), ())}
+
+
+def present(term: str, have: Container[str]) -> bool:
+    """True if a question term (or its stem, or a synonym) is among the passage words."""
+    return any(f in have for f in _forms(term))
+
+
+def passage_words(texts: list[str]) -> set[str]:
+    """Every word and its stem in some passages, with the prefixes of long words (light stemming)."""
+    out: set[str] = set()
+    for t in texts:
+        for w in words(t):
+            out.add(w)
+            s = stem(w)
+            out.add(s)
+            if len(s) >= 7:
+                out.add(s[:6])
+    return out
+
+
+def focus_terms(question: str, language: str = "en") -> list[tuple[str, str, bool]]:
+    """(term, surface word, is_name) for each telling word of a question, in order.
+
+    Question filler ("actually", "exactly", "happen") and stop-words are left out.
+    """
+    lex = lexicon(language)
+    filler = lex.filler
+    out: list[tuple[str, str, bool]] = []
+    seen: set[str] = set()
+    tokens = re.findall(r"[\w’']+", question)  # hyphenated words count by their parts ("IPDC-backed")
+    for i, raw in enumerate(tokens):
+        for w in words(raw):
+            if w in STOPWORDS or w in filler or len(w) < 3 and not w.isdigit():
+                continue
+            t = stem(w)
+            if t in seen or t in filler:
+                continue
+            seen.add(t)
+            is_name = (i > 0 and raw[:1].isupper()) or any(ch.isdigit() for ch in w)
+            out.append((t, w, is_name))
+    return out
+
+
+_HEADS_EN = (
+    re.compile(
+        r"\b(?:what|which|whose)\s+(?:(?:kind|type|sort|form|piece|number|amount|level)s?\s+of\s+)?"
+        r"((?:[\w’'-]+\s+){0,2}?[\w’'-]+)\s+(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|"
+        r"should|must|may|might|of|in|on|for|to|from|about|at|under|against|that|the|a|an|does|they|it|he|she)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\bhow\s+(?:many|much)\s+([\w’'-]+)", re.IGNORECASE),
+    re.compile(
+        r"\bwhat(?:’s|'s|\s+is|\s+was|\s+are|\s+were)\s+(?:the|its|their|his|her)\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+)"
+        r"\s+(?:of|for|in|that|did|does|behind|to|under|on)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\bwho\s+(?!is\b|are\b|was\b|were\b|do\b|does\b|did\b|can\b|should\b|must\b|may\b)([\w’'-]+)", re.IGNORECASE),
+)
+
+
+def focus_heads(question: str, language: str = "en") -> list[str]:
+    """The stemmed head word of each wh-phrase: what the question asks for ("fines", "hours", "chaired")."""
+    if language != "en":
+        return []
+    filler = lexicon(language).filler
+    out = []
+    for pattern in _HEADS_EN:
+        for m in pattern.finditer(question):
+            group = [w for w in words(m.group(1)) if w not in STOPWORDS and not w.isdigit()]
+            if group and group[-1] not in filler:
+                out.append(stem(group[-1]))
+    return out
+
+
+def doc_freq(vocab: Mapping[str, int] | None, bm25: Any, term: str) -> float:
+    """Share of chunks that hold a term (0 when unknown), from the BM25 index."""
+    if bm25 is None or vocab is None:
+        return 0.0
+    idx = vocab.get(term)
+    if idx is None:
+        return 0.0
+    try:
+        dfs = bm25_doc_freqs(bm25)
+        return dfs.get(idx, 0) / max(1, bm25_n_docs(bm25))
+    except Exception:  # noqa: BLE001 - a bm25s without these fields: treat as rare
+        return 0.0
+
+
+def bm25_n_docs(bm25: Any) -> int:
+    """Number of indexed chunks."""
+    return int(getattr(bm25, "_n_docs_cache", 0) or len(getattr(bm25, "scores", {}).get("num_docs", [0]) or [0]) or 1)
+
+
+def bm25_doc_freqs(bm25: Any) -> dict[int, int]:
+    """Token id -> number of chunks holding it, computed once per index."""
+    cached = getattr(bm25, "_toolkit_dfs", None)
+    if cached is not None:
+        return cached
+    scores = bm25.scores
+    indptr = np.asarray(scores["indptr"])
+    dfs = {i: int(indptr[i + 1] - indptr[i]) for i in range(len(indptr) - 1)}
+    n = int(scores.get("num_docs", 0)) or 1
+    bm25._toolkit_dfs = dfs  # noqa: SLF001 - cache on the loaded index object
+    bm25._n_docs_cache = n  # noqa: SLF001
+    return dfs
+
+
+def assess(
+    question: str,
+    *,
+    language: str,
+    best_sim: float,
+    top_dense: float,
+    agree: bool,
+    chosen_texts: list[str],
+    passage_texts: list[str],
+    title_texts: list[str],
+    wants_missing: str,
+    absence: bool,
+    df: Callable[[str], float],
+    drop_sim: Callable[[str], float] | None,
+    multilingual: bool = False,
+    best_pair_sim: float | None = None,
+) -> Decision:
+    """The decision for one question; see the module docstring.
+
+    Args:
+        best_sim: cosine of the best-scoring sentence (on the MiniLM scale).
+        top_dense: cosine of the best chunk.
+        agree: dense and BM25 rankings share a chunk in their top 3.
+        chosen_texts: the sentences the composer chose.
+        passage_texts: the text of the best chunks (and their neighbours).
+        title_texts: document and section titles of those chunks.
+        wants_missing: the kind of fact asked for that no chosen sentence holds ("number", "date", ...).
+        absence: the best sentence says the materials lack the fact.
+        df: share of indexed chunks holding a stemmed term.
+        drop_sim: similarity of the best sentence to the question without a given surface word.
+        multilingual: the question is in another language than the passages (words cannot match).
+        best_pair_sim: similarity of the question to the chosen best sentence (that drop_sim compares).
+    """
+    pair = best_sim if best_pair_sim is None else best_pair_sim
+    terms = focus_terms(question, language)
+    have = passage_words(passage_texts + title_texts)
+    chosen = passage_words(chosen_texts + title_texts)
+    weights = {t: 1.0 + math.log(1.0 / max(df(t), 0.02)) for t, _, _ in terms}
+    total = sum(weights.values()) or 1.0
+    share = sum(weights[t] for t, _, _ in terms if present(t, have)) / total if terms else 0.0
+    evidence = Evidence(best_sim=best_sim, top_dense=top_dense, agree=agree, term_share=share)
+    foreign = multilingual and language != "en"
+    topic = best_sim >= TOPIC_MIN_SIM or (share >= TOPIC_MIN_TERMS and (agree or best_sim >= TOPIC_MIN_SIM - 0.08))
+    if foreign:
+        topic = best_sim >= TOPIC_MIN_SIM
+    if not topic:
+        return Decision("none", "nothing retrieved is about the question", evidence)
+    # what the question asks for that the passages do not hold: the head of its wh-phrase ("what
+    # fines", "how many hours", "who chaired"), and any name it gives ("Kenya", "Coursera")
+    missing: list[str] = []
+    deltas: dict[str, float] = {}
+    if not foreign:
+        heads = set(focus_heads(question, language))
+        for t, surface, is_name in terms:
+            if any(ch.isdigit() for ch in surface):
+                continue  # a figure in the question is a premise to check, not a topic
+            if is_name:
+                if not present(t, have) and not (len(t) >= 6 and any(w.startswith(t[:5]) for w in have)):
+                    missing.append(surface)
+            elif t in heads and not present(t, have) and df(t) < COMMON_DF:
+                missing.append(surface)
+    evidence = Evidence(
+        best_sim=best_sim, top_dense=top_dense, agree=agree, term_share=share, missing=tuple(missing),
+        missing_kind=wants_missing, absence=absence, drop_deltas=deltas,
+    )
+    if absence:
+        return Decision("partial", "the best passage says the materials lack this fact", evidence, tuple(missing))
+    if missing:
+        return Decision("partial", "the passages do not speak of: " + ", ".join(missing), evidence, tuple(missing))
+    if wants_missing:
+        return Decision("partial", f"no chosen sentence states the {wants_missing} asked for", evidence)
+    return Decision("answered", "a passage states what was asked", evidence)

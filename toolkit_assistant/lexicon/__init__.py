@@ -1,0 +1,40 @@
+"""Word lists that read a question, as data: one JSON file per language (en.json, fr.json, ...).
+
+Each file holds `filler` (question words that carry no topic: "actually", "exactly"), `finding`
+(patterns of questions that ask what a court decided or a study found) and `absence` (phrases with
+which a passage says that a fact is missing). A language without its own file uses English.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The word lists of one language."""
+
+    language: str
+    filler: frozenset[str]
+    finding: re.Pattern[str]
+    absence: re.Pattern[str]
+
+
+@lru_cache(maxsize=16)
+def lexicon(language: str) -> Lexicon:
+    """The lexicon of a language (English when there is no file for it)."""
+    name = f"{language}.json"
+    folder = resources.files(__package__)
+    if not (folder / name).is_file():
+        name = "en.json"
+    raw = json.loads((folder / name).read_text(encoding="utf-8"))
+    return Lexicon(
+        language=language,
+        filler=frozenset(raw.get("filler", [])),
+        finding=re.compile("|".join(raw.get("finding", [])) or r"(?!x)x", re.IGNORECASE),
+        absence=re.compile("|".join(raw.get("absence", [])) or r"(?!x)x", re.IGNORECASE),
+    )
