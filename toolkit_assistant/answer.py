@@ -54,15 +54,17 @@ _WANTS = {
         re.IGNORECASE,
     ),
 }
+# what a court decided or a study found: a holding, a sanction, a fabricated authority, a share
 _STATES_FINDING = re.compile(
-    r"\b(held|ruled|found|concluded|decided|declared|ordered|upheld|rejected|reversed|affirmed|denied) that\b"
-    r"|\b(sanction\w*|fined|fabricat\w*|invented|non-existent|did not exist|fake|upheld|rejected|reversed|"
-    r"affirmed|warned|required|must|may not|should|cannot|recommend\w*|conclu\w*|show\w*|reveal\w*)\b|\d\s?%",
+    r"\b(held|ruled|found|concluded|decided|declared|ordered|upheld|rejected|reversed|affirmed)\b[^;]{0,60}?\bthat\b"
+    r"|\b(sanction\w*|fined|fabricat\w*|invented|non-existent|did not exist|fictitious|upheld|reversed|"
+    r"affirmed|found|showed|revealed|concluded)\b|\d\s?%",
     re.IGNORECASE,
 )
 _METADATA = re.compile(
     r"\b(docket|argued on|citation of|is cited as|N\.W\.2d|F\. ?Supp|room [A-Z0-9]|held in room|"
-    r"identifier|ark:/|case number|session took place|took place in|was held (on|in|at))\b",
+    r"identifier|ark:/|case number|session took place|took place in|was held (on|in|at)|reported in volume|"
+    r"volume \d+|Reporter|Federal Supplement|at page \d+|argued on|docket number)\b",
     re.IGNORECASE,
 )
 
@@ -205,7 +207,6 @@ class Candidate:
     index: int  # position of the sentence within its chunk
     score: float = 0.0
     is_item: bool = False
-    vec: np.ndarray | None = None
 
 
 @lru_cache(maxsize=16384)
@@ -262,7 +263,7 @@ def score_candidate(
         if check is None:
             continue
         if check(c.span.text, question):
-            score += 0.12 if want in ("number", "date", "person", "finding") else 0.06
+            score += 0.18 if want == "finding" else 0.12 if want in ("number", "date", "person") else 0.06
         elif want in ("number", "date", "person"):
             score -= 0.08
         elif want == "finding" and _METADATA.search(c.span.text):
@@ -339,7 +340,7 @@ class ExtractiveGenerator:
                     Candidate(
                         chunk=hit.chunk, span=Span(a, b, sentence), hit_rank=hit.rank or 1,
                         hit_dense=hit.dense if hit.dense is not None else 0.0, sim=float(sim),
-                        terms=terms_of(sentence), index=i, is_item=is_item, vec=mat[i],
+                        terms=terms_of(sentence), index=i, is_item=is_item,
                     )
                 )
         return out

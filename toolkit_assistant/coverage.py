@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Container, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -38,9 +38,6 @@ TOPIC_MIN_TERMS = 0.34  # weighted share of the question's words found in the be
 TOPIC_STRONG_SIM = 0.55
 # a question word counts as telling when it is rarer than this among the indexed chunks
 COMMON_DF = 0.25
-# a missing word whose removal from the question leaves the best sentence at least this close is not
-# something the sentence answers (the sentence does not speak to it)
-DROP_DELTA = 0.035
 
 
 @dataclass(frozen=True)
@@ -54,7 +51,6 @@ class Evidence:
     missing: tuple[str, ...] = ()
     missing_kind: str = ""
     absence: bool = False
-    drop_deltas: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for JSON."""
@@ -66,7 +62,6 @@ class Evidence:
             "missing": list(self.missing),
             "missing_kind": self.missing_kind,
             "best_sentence_states_absence": self.absence,
-            "drop_deltas": {k: round(v, 4) for k, v in self.drop_deltas.items()},
         }
 
 
@@ -156,37 +151,26 @@ def focus_heads(question: str, language: str = "en") -> list[str]:
     return out
 
 
-def doc_freq(vocab: Mapping[str, int] | None, bm25: Any, term: str) -> float:
-    """Share of chunks that hold a term (0 when unknown), from the BM25 index."""
-    if bm25 is None or vocab is None:
+def doc_freqs(bm25: Any) -> tuple[dict[int, int], int]:
+    """Token id -> number of chunks holding it, and the number of chunks, from a bm25s index (cached on it)."""
+    cached = getattr(bm25, "_toolkit_dfs", None)
+    if cached is None:
+        scores = bm25.scores
+        indptr = np.asarray(scores["indptr"])
+        cached = (dict(enumerate(np.diff(indptr).tolist())), int(scores.get("num_docs", 0)) or 1)
+        bm25._toolkit_dfs = cached  # noqa: SLF001 - computed once per loaded index
+    return cached
+
+
+def doc_freq(bm25: Any, term: str) -> float:
+    """Share of indexed chunks that hold a stemmed term (0 when the index lacks it or has no BM25)."""
+    if bm25 is None:
         return 0.0
-    idx = vocab.get(term)
+    idx = bm25.vocab_dict.get(term)
     if idx is None:
         return 0.0
-    try:
-        dfs = bm25_doc_freqs(bm25)
-        return dfs.get(idx, 0) / max(1, bm25_n_docs(bm25))
-    except Exception:  # noqa: BLE001 - a bm25s without these fields: treat as rare
-        return 0.0
-
-
-def bm25_n_docs(bm25: Any) -> int:
-    """Number of indexed chunks."""
-    return int(getattr(bm25, "_n_docs_cache", 0) or len(getattr(bm25, "scores", {}).get("num_docs", [0]) or [0]) or 1)
-
-
-def bm25_doc_freqs(bm25: Any) -> dict[int, int]:
-    """Token id -> number of chunks holding it, computed once per index."""
-    cached = getattr(bm25, "_toolkit_dfs", None)
-    if cached is not None:
-        return cached
-    scores = bm25.scores
-    indptr = np.asarray(scores["indptr"])
-    dfs = {i: int(indptr[i + 1] - indptr[i]) for i in range(len(indptr) - 1)}
-    n = int(scores.get("num_docs", 0)) or 1
-    bm25._toolkit_dfs = dfs  # noqa: SLF001 - cache on the loaded index object
-    bm25._n_docs_cache = n  # noqa: SLF001
-    return dfs
+    dfs, n = doc_freqs(bm25)
+    return dfs.get(idx, 0) / n
 
 
 def assess(
@@ -202,9 +186,7 @@ def assess(
     wants_missing: str,
     absence: bool,
     df: Callable[[str], float],
-    drop_sim: Callable[[str], float] | None,
     multilingual: bool = False,
-    best_pair_sim: float | None = None,
 ) -> Decision:
     """The decision for one question; see the module docstring.
 
@@ -218,11 +200,8 @@ def assess(
         wants_missing: the kind of fact asked for that no chosen sentence holds ("number", "date", ...).
         absence: the best sentence says the materials lack the fact.
         df: share of indexed chunks holding a stemmed term.
-        drop_sim: similarity of the best sentence to the question without a given surface word.
         multilingual: the question is in another language than the passages (words cannot match).
-        best_pair_sim: similarity of the question to the chosen best sentence (that drop_sim compares).
     """
-    pair = best_sim if best_pair_sim is None else best_pair_sim
     terms = focus_terms(question, language)
     have = passage_words(passage_texts + title_texts)
     chosen = passage_words(chosen_texts + title_texts)
@@ -239,7 +218,6 @@ def assess(
     # what the question asks for that the passages do not hold: the head of its wh-phrase ("what
     # fines", "how many hours", "who chaired"), and any name it gives ("Kenya", "Coursera")
     missing: list[str] = []
-    deltas: dict[str, float] = {}
     if not foreign:
         heads = set(focus_heads(question, language))
         for t, surface, is_name in terms:
@@ -252,7 +230,7 @@ def assess(
                 missing.append(surface)
     evidence = Evidence(
         best_sim=best_sim, top_dense=top_dense, agree=agree, term_share=share, missing=tuple(missing),
-        missing_kind=wants_missing, absence=absence, drop_deltas=deltas,
+        missing_kind=wants_missing, absence=absence,
     )
     if absence:
         return Decision("partial", "the best passage says the materials lack this fact", evidence, tuple(missing))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from toolkit_assistant.answer import _CHECKS, _WANTS, Candidate, ExtractiveGenerator, analyse_question, compose, nearest_topics
-from toolkit_assistant.coverage import Decision, assess
+from toolkit_assistant.coverage import Decision, assess, doc_freq
 from toolkit_assistant.lexicon import lexicon
 from toolkit_assistant.config import DEFAULT_MIN_RELEVANCE
 from toolkit_assistant.errors import BackendUnavailable, InputError
@@ -57,6 +57,28 @@ def validate_question(question: str, max_chars: int) -> str:
     if has_control_chars(q):
         raise InputError("The question contains control characters; remove them and ask again")
     return q
+
+
+_FOLLOWUP_START = re.compile(
+    r"^\s*(and|also|but|then|so|what about|how about|and what|and who|and how|and when|et|y|e|و|还有|а|и)\b",
+    re.IGNORECASE,
+)
+_REFERS_BACK = re.compile(
+    r"\b(it|its|they|them|their|he|she|his|her|this|that|these|those|the same|the court|the case|the judge|"
+    r"the survey|the guidelines|the lawyers|the toolkit)\b",
+    re.IGNORECASE,
+)
+
+
+def resolve_followup(question: str, previous: str | None) -> str:
+    """The text to retrieve with: a follow-up ("And what did the Solicitor General argue?") is read with
+    the question before it, so that it finds the passages of the same case or document."""
+    if not previous or not previous.strip():
+        return question
+    n_words = len(question.split())
+    if _FOLLOWUP_START.search(question) or (n_words <= 12 and _REFERS_BACK.search(question)):
+        return f"{question} {previous.strip()}"
+    return question
 
 
 class QueryLog:
@@ -194,6 +216,7 @@ class Assistant:
         filters: Filters | None = None,
         on_token: Callable[[str], None] | None = None,
         explain: bool = False,
+        previous: str | None = None,
     ) -> Answer:
         """Answer a question from the materials, or decline.
 
@@ -216,7 +239,10 @@ class Assistant:
             answer = replace(answer, text=say(INSTRUCTIONS, language))
             self._log(answer)
             return answer
-        hits, qvec = self.retrieve(asked, k=k, filters=filters)
+        query = resolve_followup(asked, previous)
+        hits, qvec = self.retrieve(query, k=k, filters=filters)
+        if query != asked:
+            qvec = self.embedder.embed_query(asked)  # sentences are judged against what is asked now
         t1 = time.perf_counter()
         relevance, cands = self.extractive.relevance(asked, hits, qvec, language)
         name = backend or self.backend
@@ -311,18 +337,6 @@ class Assistant:
             missing_kind = wanted[0]
         lex = lexicon("en")
         bm25 = self.reader.bm25
-
-        def df(term: str) -> float:
-            from toolkit_assistant.coverage import doc_freq
-
-            return doc_freq(bm25.vocab_dict if bm25 is not None else None, bm25, term)
-
-        def drop_sim(surface: str) -> float:
-            if best.vec is None:
-                return 1.0
-            shorter = re.sub(rf"\b{re.escape(surface)}\b", " ", question, flags=re.IGNORECASE)
-            return ex.rescale(float(self.embedder.embed_query(shorter) @ best.vec))
-
         return assess(
             question,
             language=language,
@@ -335,10 +349,8 @@ class Assistant:
             wants_missing=missing_kind,
             # the best sentence says the fact is missing ("could not be confirmed")
             absence=bool(lex.absence.search(best.span.text)),
-            df=df,
-            drop_sim=drop_sim if best.vec is not None else None,
+            df=lambda term: doc_freq(bm25, term),
             multilingual=getattr(self.embedder, "multilingual", False),
-            best_pair_sim=ex.rescale(best.sim),
         )
 
     def _partial(

@@ -186,7 +186,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "respondent": ("responded", "answer"), "people": ("participant",), "learner": ("participant",),
     "judge": ("judicial", "judiciary"), "court": ("judicial", "tribunal"),
     "chatgpt": ("chatbot", "generative"), "gpt": ("chatbot", "generative"), "llm": ("generative", "chatbot"),
-    "bankroll": ("fund",), "bankrol": ("fund",), "upside": ("benefit", "opportunit"), "downside": ("risk",),
+    "find": ("found",), "show": ("showed", "found"), "bankroll": ("fund",), "bankrol": ("fund",), "upside": ("benefit", "opportunit"), "downside": ("risk",),
     "worry": ("concern", "risk"), "worri": ("concern", "risk"), "code": ("conduct", "principle"),
     "attorney": ("lawyer",), "lawyer": ("attorney",), "poll": ("survey",), "bot": ("chatbot",),
     "decide": ("decision", "adjudication", "held", "hold", "ruled"), "decid": ("decision", "held", "hold", "ruled"), "judgment": ("decision", "ruling"), "ruling": ("decision", "judgment"),
