@@ -151,6 +151,44 @@ def focus_heads(question: str, language: str = "en") -> list[str]:
     return out
 
 
+_COUNT_HEAD = re.compile(
+    r"\bhow\s+(?:many|much)\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+)(?:\s+(?:and|or|did|does|do|is|are|was|were|has|have|had|"
+    r"can|could|will|would|should|must|of|in|on|for|from|that|per|since|at)\b|\s*[?,.]|\s*$)",
+    re.IGNORECASE,
+)
+_NUMBER_TOKEN = re.compile(
+    r"^(\d[\d,.]*%?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|hundreds|thousand|thousands|million|millions|dozen|dozens)$",
+    re.IGNORECASE,
+)
+
+
+def counted_thing(question: str, language: str = "en") -> str:
+    """The stemmed noun a "how many ..." question counts ("comments"), or "" when it names none."""
+    if language != "en":
+        return ""
+    m = _COUNT_HEAD.search(question)
+    if not m:
+        return ""
+    w = words(m.group(1))
+    filler = lexicon(language).filler
+    if not w or any(x in filler or x in STOPWORDS for x in w):
+        return ""
+    return stem(w[-1])
+
+
+def counts(sentence: str, thing: str) -> bool:
+    """True if a sentence puts a number right before the thing counted ("4,432 registrants", "six modules")."""
+    tokens = [t for t in re.findall(r"[\w%’'.,-]+", sentence)]
+    for i, tok in enumerate(tokens):
+        if not _NUMBER_TOKEN.match(tok.strip(".,")):
+            continue
+        window = " ".join(tokens[i + 1 : i + 5])
+        if present(thing, passage_words([window])):
+            return True
+    return False
+
+
 def doc_freqs(bm25: Any) -> tuple[dict[int, int], int]:
     """Token id -> number of chunks holding it, and the number of chunks, from a bm25s index (cached on it)."""
     cached = getattr(bm25, "_toolkit_dfs", None)

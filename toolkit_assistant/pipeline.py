@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from toolkit_assistant.answer import _CHECKS, _WANTS, Candidate, ExtractiveGenerator, analyse_question, compose, nearest_topics
-from toolkit_assistant.coverage import Decision, assess, doc_freq
+from toolkit_assistant.coverage import Decision, assess, counted_thing, counts, doc_freq
 from toolkit_assistant.lexicon import lexicon
 from toolkit_assistant.config import DEFAULT_MIN_RELEVANCE
 from toolkit_assistant.errors import BackendUnavailable, InputError
@@ -335,6 +335,9 @@ class Assistant:
         missing_kind = ""
         if wanted and not any(_CHECKS[w](c.span.text, question) for w in wanted for c in chosen):
             missing_kind = wanted[0]
+        thing = counted_thing(question, language)
+        if thing and not any(counts(c.span.text, thing) for c in chosen):
+            missing_kind = "number"  # "how many comments": no chosen sentence counts comments
         lex = lexicon("en")
         bm25 = self.reader.bm25
         return assess(
@@ -348,7 +351,8 @@ class Assistant:
             title_texts=titles,
             wants_missing=missing_kind,
             # the best sentence says the fact is missing ("could not be confirmed")
-            absence=bool(lex.absence.search(best.span.text)),
+            # (unless that is what the question asks about: "which duties could not be confirmed?")
+            absence=bool(lex.absence.search(best.span.text)) and not lex.absence.search(question),
             df=lambda term: doc_freq(bm25, term),
             multilingual=getattr(self.embedder, "multilingual", False),
         )
