@@ -333,7 +333,7 @@ def chunk_document(doc: Document, *, size: int, overlap: int) -> list[Chunk]:
                 sourcetags.SourceRef(pos - start, tag, *doc.register.get(tag, ("", "")))
                 for pos, tag in section.tags
                 if start < pos <= end
-            ]
+            ] + sourcetags.section_refs(section.title, doc.register)
             if section.page is not None:
                 prefix = f"{doc.doc_id}:{section.section}:" if section.section else f"{doc.doc_id}:"
                 chunk_id = f"{prefix}p{section.page}:{n}"

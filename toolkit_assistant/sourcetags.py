@@ -79,6 +79,28 @@ def parse_register(text: str) -> dict[str, tuple[str, str]]:
     return register
 
 
+_COMMON_TITLE_WORDS = {"state", "the", "court", "courts", "supreme", "unesco", "and", "for", "with", "from", "sources"}
+
+
+def section_refs(title: str, register: dict[str, tuple[str, str]]) -> list[SourceRef]:
+    """Sources of a section whose sentences carry no tag: the register entries that name its subject.
+
+    A case summary's section "Mata v. Avianca: facts" rests on the entries that cover Mata v. Avianca
+    (matched on the names in the title, in the entry's note or URL). Position -1 marks them section-wide.
+    """
+    names = {
+        w.lower() for w in re.findall(r"\b[A-Z][\w-]{3,}", title) if w.lower() not in _COMMON_TITLE_WORDS
+    }
+    if not names:
+        return []
+    out = []
+    for tag, (url, note) in register.items():
+        hay = f"{url} {note}".lower()
+        if any(n in hay for n in names):
+            out.append(SourceRef(-1, tag, url, note))
+    return out
+
+
 def encode(refs: list[SourceRef]) -> str:
     """Refs as the compact JSON string a chunk's metadata carries."""
     return json.dumps([[r.pos, r.tag, r.url, r.note] for r in refs], ensure_ascii=False) if refs else ""
@@ -95,14 +117,15 @@ def decode(raw: str) -> list[SourceRef]:
 
 
 def refs_in(refs: list[SourceRef], start: int, end: int) -> list[SourceRef]:
-    """The refs that belong to the text span [start, end): tags that stood inside it or right at its end."""
+    """The refs that belong to the text span [start, end): tags that stood inside it or right at its end,
+    else the section-wide ones (position -1) when the span's sentences carry no tag of their own."""
     seen: set[str] = set()
     out = []
     for r in refs:
         if start < r.pos <= end and r.tag not in seen:
             seen.add(r.tag)
             out.append(r)
-    return out
+    return out or [r for r in refs if r.pos < 0]
 
 
 def looks_like_tag_text(text: str) -> bool:
