@@ -488,7 +488,7 @@ def naive_langchain_search(chunks: Sequence[Any], work: Path) -> tuple[Callable[
     from langchain_chroma import Chroma
     from langchain_huggingface import HuggingFaceEmbeddings
 
-    from toolkit_assistant.store import _chroma_settings
+    from toolkit_assistant.store import chroma_settings
 
     embeddings = HuggingFaceEmbeddings(model_name=str(get_model_path()), model_kwargs={"device": "cpu"})
     t0 = time.perf_counter()
@@ -497,7 +497,7 @@ def naive_langchain_search(chunks: Sequence[Any], work: Path) -> tuple[Callable[
         embedding_function=embeddings,
         persist_directory=str(work / "naive-langchain"),
         collection_metadata={"hnsw:space": "cosine"},
-        client_settings=_chroma_settings(),
+        client_settings=chroma_settings(),
     )
     for i in range(0, len(chunks), 500):
         part = chunks[i : i + 500]

@@ -497,11 +497,11 @@ def prepare_command(ctx: click.Context, topic: str, minutes: int, audience: str,
     """
     import json
 
-    from toolkit_assistant.cli import _assistant, _settings
     from toolkit_assistant.errors import InputError, ToolkitError
+    from toolkit_assistant.wiring import cli_assistant, cli_settings
 
-    settings = _settings(ctx)
-    assistant = _assistant(settings)
+    settings = cli_settings(ctx)
+    assistant = cli_assistant(settings)
     try:
         pack = build_session(assistant, topic, minutes=minutes, audience=audience, backend=backend)
     except InputError as exc:

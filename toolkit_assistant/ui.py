@@ -757,7 +757,7 @@ DRAFT_POLL_S = 0.1  # how long the chat handler waits for more streamed text bef
 
 
 def render_eval(data: dict[str, Any]) -> tuple[str, str]:
-    """(metrics table HTML, failing cases HTML) from results.json (see evaluate.EvalResult.to_dict)."""
+    """(metrics table HTML, failing cases HTML) from results.json (see toolkit_assistant.evals.results.EvalResult.to_dict)."""
     metrics: dict[str, Any] = data.get("metrics") or {}
     gate = data.get("gate") or {}
     gated = {str(r.get("metric")): r for r in gate.get("rows", []) if isinstance(r, dict)}
@@ -980,9 +980,8 @@ class AppActions:
                                "question": question, "key_facts": facts, "expected_sections": sections,
                                "must_refuse": must_refuse or category == "out_of_scope"}
         try:
-            from toolkit_assistant import evaluate as ev
-
-            parse_case, run_eval = ev.parse_case, ev.run_eval
+            from toolkit_assistant.evals.cases import parse_case
+            from toolkit_assistant.evals.runner import run_eval
         except (ImportError, AttributeError):
             passed, reasons = check_case(self.assistant.ask(question), facts, rec["must_refuse"])
         else:
@@ -1250,12 +1249,12 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     hidden = (gr.Gallery(visible=False), "", gr.DownloadButton(visible=False),
                               gr.DownloadButton(visible=False))
                     try:
-                        from toolkit_assistant import evaluate as ev
-
-                        load_cases, run_eval, write_report = ev.load_cases, ev.run_eval, ev.write_report
+                        from toolkit_assistant.evals.cases import load_cases
+                        from toolkit_assistant.evals.report import write_report
+                        from toolkit_assistant.evals.runner import run_eval
                     except (ImportError, AttributeError):
                         return (render_error("The evaluation module is not installed yet "
-                                             "(toolkit_assistant.evaluate lacks run_eval)."), "", *hidden)
+                                             "(toolkit_assistant.evals lacks run_eval)."), "", *hidden)
                     try:
                         cases = select_cases(load_cases(GOLD_PATH), cat_sel or [], id_sel or [])
                         if not cases:
