@@ -14,7 +14,7 @@ from toolkit_assistant.config import apply_offline_env
 from toolkit_assistant.errors import InputError, ToolkitError
 from toolkit_assistant.evals.command import eval_command
 from toolkit_assistant.evals.compare import compare_command
-from toolkit_assistant.session import prepare_command
+from toolkit_assistant.session.command import prepare_command
 from toolkit_assistant.wiring import BACKENDS, EXIT_INPUT, cli_assistant, cli_settings, ingest_with
 
 EXIT_SKIPPED = 3  # ingest finished, but some files were skipped

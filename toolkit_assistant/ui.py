@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import gradio as gr
 
     from toolkit_assistant.pipeline import Assistant
-    from toolkit_assistant.session import SessionPack
+    from toolkit_assistant.session.pack import SessionPack
     from toolkit_assistant.types import Answer, Citation
 
 APP_TITLE = "toolkit-assistant: AI and the rule of law"
@@ -585,7 +585,7 @@ def render_checking(lang: str = "en") -> str:
 
 def answer_markdown(answer: Answer, asked: str | None = None) -> str:
     """An answer with its citations as a Markdown document (for copy and download)."""
-    from toolkit_assistant.session import md_text
+    from toolkit_assistant.session.markdown import md_text
 
     out = ["# Question", "", md_text(asked or answer.question), ""]
     if asked and asked != answer.question:
@@ -642,7 +642,7 @@ def _cite(refs: Sequence[int]) -> str:
 
 def render_pack(pack: SessionPack) -> str:
     """A session pack as HTML (every piece of text escaped)."""
-    from toolkit_assistant.session import clock
+    from toolkit_assistant.session.markdown import clock
 
     out = [f'<div class="ta-pack"><h1>Session pack: {esc(pack.topic)}</h1>',
            f"<p><strong>Duration:</strong> {pack.minutes} minutes"
@@ -954,7 +954,7 @@ class AppActions:
     def prepare(self, topic: str, minutes: int = 60, audience: str = "",
                 progress: Callable[[float, str], None] | None = None) -> SessionPack:
         """A session pack on a topic (raises InputError when the topic is not covered)."""
-        from toolkit_assistant.session import build_session
+        from toolkit_assistant.session.build import build_session
 
         return build_session(self.assistant, topic, minutes=int(minutes or 60), audience=audience or "",
                              progress=progress)
