@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from toolkit_assistant.bench import bench_command
+from toolkit_assistant.bench.command import bench_command
 from toolkit_assistant.config import apply_offline_env
 from toolkit_assistant.errors import InputError, ToolkitError
 from toolkit_assistant.evals.command import eval_command
