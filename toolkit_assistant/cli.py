@@ -185,7 +185,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
         s.host = host
     if port:
         s.port = port
-    from toolkit_assistant.ui import launch
+    from toolkit_assistant.app.launch import launch
 
     try:
         launch(s)
