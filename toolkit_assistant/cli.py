@@ -11,11 +11,11 @@ import click
 
 from toolkit_assistant.bench.command import bench_command
 from toolkit_assistant.config import apply_offline_env
-from toolkit_assistant.errors import InputError, ToolkitError
+from toolkit_assistant.errors import ToolkitError
 from toolkit_assistant.evals.command import eval_command
 from toolkit_assistant.evals.compare import compare_command
 from toolkit_assistant.session.command import prepare_command
-from toolkit_assistant.wiring import BACKENDS, EXIT_INPUT, cli_assistant, cli_settings, ingest_with
+from toolkit_assistant.wiring import BACKENDS, cli_assistant, cli_errors, cli_settings, ingest_with
 
 EXIT_SKIPPED = 3  # ingest finished, but some files were skipped
 
@@ -108,13 +108,8 @@ def ask(ctx: click.Context, question: str | None, as_json: bool, jsonl: bool, k:
     if jsonl:
         _ask_batch(assistant, filters, k, backend)
         return
-    try:
+    with cli_errors(ctx):
         answer = assistant.ask(question or "", k=k, backend=backend, filters=filters)
-    except InputError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        ctx.exit(EXIT_INPUT)
-    except ToolkitError as exc:
-        raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
     else:

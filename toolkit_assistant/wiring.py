@@ -7,14 +7,15 @@ Chroma, the pipeline) are imported inside the functions, so importing this modul
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
 import click
 
 from toolkit_assistant.config import Backend, Settings, apply_offline_env, load_settings
-from toolkit_assistant.errors import IndexNotBuiltError, ToolkitError
+from toolkit_assistant.errors import IndexNotBuiltError, InputError, ToolkitError
 
 if TYPE_CHECKING:
     from toolkit_assistant.indexer import IngestReport
@@ -47,6 +48,18 @@ def cli_assistant(settings: Settings) -> Any:
 
     try:
         return Assistant.from_settings(settings)
+    except ToolkitError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@contextmanager
+def cli_errors(ctx: click.Context) -> Iterator[None]:
+    """The CLI's answer to the pipeline's errors: bad input prints "Error: ..." and exits 2; others exit 1."""
+    try:
+        yield
+    except InputError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        ctx.exit(EXIT_INPUT)
     except ToolkitError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from toolkit_assistant.errors import InputError, ToolkitError
 from toolkit_assistant.session.build import MAX_MINUTES, MIN_MINUTES, build_session
-from toolkit_assistant.wiring import BACKENDS, EXIT_INPUT, cli_assistant, cli_settings
+from toolkit_assistant.wiring import BACKENDS, cli_assistant, cli_errors, cli_settings
 
 
 @click.command()
@@ -30,13 +29,8 @@ def prepare_command(ctx: click.Context, topic: str, minutes: int, audience: str,
     """
     settings = cli_settings(ctx)
     assistant = cli_assistant(settings)
-    try:
+    with cli_errors(ctx):
         pack = build_session(assistant, topic, minutes=minutes, audience=audience, backend=backend)
-    except InputError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        ctx.exit(EXIT_INPUT)
-    except ToolkitError as exc:
-        raise click.ClickException(str(exc)) from exc
     text = json.dumps(pack.to_dict(), indent=2, ensure_ascii=False) if as_json else pack.to_markdown()
     if out is None:
         click.echo(text)
