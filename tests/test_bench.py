@@ -13,17 +13,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from toolkit_assistant.bench import (
-    BenchCase,
-    check_targets,
-    load_cases,
-    original_chunk_id,
-    parse_scale,
-    perturb_sentence,
-    perturb_text,
-    section_hit,
-    summarize,
-)
+from toolkit_assistant.bench.baselines import section_hit
+from toolkit_assistant.bench.command import parse_scale
+from toolkit_assistant.bench.questions import BenchCase, load_cases
+from toolkit_assistant.bench.report import check_targets
+from toolkit_assistant.bench.scale import original_chunk_id, perturb_sentence, perturb_text
+from toolkit_assistant.bench.stats import summarize
 from toolkit_assistant.cli import cli
 from toolkit_assistant.text import split_sentences
 

@@ -15,20 +15,12 @@ from click.testing import CliRunner
 
 from tests.conftest import write_doc, write_small_corpus
 from toolkit_assistant.cli import cli
-from toolkit_assistant.evaluate import (
-    CaseResult,
-    EvalCase,
-    METRICS,
-    EvalResult,
-    GateRow,
-    Threshold,
-    apply_gate,
-    calibrate_threshold,
-    load_cases,
-    load_thresholds,
-    render_html,
-)
-from toolkit_assistant.metrics import MetricResult
+from toolkit_assistant.evals.calibrate import calibrate_threshold
+from toolkit_assistant.evals.cases import EvalCase, load_cases
+from toolkit_assistant.evals.gate import METRICS, GateRow, Threshold, apply_gate, load_thresholds
+from toolkit_assistant.evals.records import MetricResult
+from toolkit_assistant.evals.report import render_html
+from toolkit_assistant.evals.results import CaseResult, EvalResult
 
 CASES = [
     {"id": "survey-share", "category": "answerable", "language": "en",
@@ -253,7 +245,8 @@ class WrongHits:
 
 @pytest.mark.integration
 def test_run_eval_scores_three_cases_and_writes_a_report(tiny_assistant: Any, tmp_path: Path) -> None:
-    from toolkit_assistant.evaluate import run_eval, write_report
+    from toolkit_assistant.evals.report import write_report
+    from toolkit_assistant.evals.runner import run_eval
 
     cases = load_cases(write_cases(tmp_path / "cases.jsonl", CASES))
     threshold, embedder = tiny_assistant.min_relevance, tiny_assistant.embedder
@@ -298,7 +291,7 @@ def test_run_eval_scores_three_cases_and_writes_a_report(tiny_assistant: Any, tm
 @pytest.mark.integration
 @pytest.mark.parametrize("broken", ["none", "wrong"])
 def test_a_broken_retriever_fails_the_gate(tiny_assistant: Any, tmp_path: Path, broken: str) -> None:
-    from toolkit_assistant.evaluate import run_eval
+    from toolkit_assistant.evals.runner import run_eval
 
     tiny_assistant.retriever = NoHits() if broken == "none" else WrongHits(tiny_assistant.reader)
     result = run_eval(tiny_assistant, load_cases(write_cases(tmp_path / "cases.jsonl", CASES)))
@@ -344,7 +337,8 @@ def test_cli_eval_exit_codes(tiny_index: Path, tmp_path: Path, monkeypatch: pyte
 @pytest.mark.integration
 def test_poisoned_cases_run_on_a_temporary_index_and_leave_the_main_one_alone(tiny_index: Path, tmp_path: Path) -> None:
     from toolkit_assistant.config import Settings
-    from toolkit_assistant.evaluate import poisoned_assistant, run_eval
+    from toolkit_assistant.evals.poisoned import poisoned_assistant
+    from toolkit_assistant.evals.runner import run_eval
     from toolkit_assistant.pipeline import Assistant
     from toolkit_assistant.store import EmbeddedLocation
 
@@ -385,7 +379,7 @@ class OneBadSentence:
 
 @pytest.mark.integration
 def test_llm_runs_report_removed_sentences_and_use_the_llm_bounds(tiny_assistant: Any, tmp_path: Path) -> None:
-    from toolkit_assistant.evaluate import run_eval
+    from toolkit_assistant.evals.runner import run_eval
 
     tiny_assistant._factory = lambda name: OneBadSentence()
     cases = load_cases(write_cases(tmp_path / "cases.jsonl", CASES))
@@ -400,8 +394,8 @@ def test_llm_runs_report_removed_sentences_and_use_the_llm_bounds(tiny_assistant
 
 
 def test_metrics_gate_on_english_cases_and_report_other_languages_beside() -> None:
-    from toolkit_assistant.evaluate import compute_metrics
-    from toolkit_assistant.metrics import SupportJudge
+    from toolkit_assistant.evals.metrics import SupportJudge
+    from toolkit_assistant.evals.scoring import compute_metrics
 
     passages = {"d:1:1": "The survey found that 44% of judges use chatbots."}
     answered = {"answer": "The survey found that 44% of judges use chatbots [1].", "abstained": False, "relevance": 0.8,

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from toolkit_assistant.metrics import (
+from toolkit_assistant.evals.metrics import (
     AnswerRecord,
     CitationRef,
     MetricResult,

@@ -9,16 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from toolkit_assistant.errors import InputError
-from toolkit_assistant.session import (
-    KeyPoint,
-    OutlineItem,
-    Reference,
-    SessionPack,
-    Theme,
-    build_session,
-    render_markdown,
-    split_minutes,
-)
+from toolkit_assistant.session.build import build_session, split_minutes
+from toolkit_assistant.session.markdown import render_markdown
+from toolkit_assistant.session.pack import KeyPoint, OutlineItem, Reference, SessionPack, Theme
 
 
 @pytest.mark.parametrize(("total", "weights"), [(90, [0.1, 0.45, 0.2, 0.17, 0.08]), (15, [1, 1, 1, 1, 1, 1, 1]),

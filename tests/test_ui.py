@@ -16,29 +16,24 @@ from pathlib import Path
 
 import pytest
 
-from toolkit_assistant.config import OFFLINE_ENV, REPO_ROOT
-from toolkit_assistant.errors import ConfigError
-from toolkit_assistant.types import Answer, Chunk, Citation, Verification
-from toolkit_assistant.ui import (
-    UI_LANGUAGES,
-    UI_TEXT,
-    as_tuple,
-    browser_language,
+from toolkit_assistant.app.actions import as_tuple, check_case
+from toolkit_assistant.app.chat import rewrite_followup
+from toolkit_assistant.app.i18n import UI_LANGUAGES, UI_TEXT, browser_language, ui_text, ui_translations
+from toolkit_assistant.app.launch import parse_auth
+from toolkit_assistant.app.render import (
     chat_text,
-    check_case,
     draft_message,
     highlight,
     md_escape,
-    parse_auth,
     render_checking,
     render_documents,
     render_eval,
     render_sources,
-    rewrite_followup,
     safe_url,
-    ui_text,
-    ui_translations,
 )
+from toolkit_assistant.config import OFFLINE_ENV, REPO_ROOT
+from toolkit_assistant.errors import ConfigError
+from toolkit_assistant.types import Answer, Chunk, Citation, Verification
 
 EVIL_TEXT = (
     "The zebra courtroom protocol <script>alert('zebra')</script> requires judges to log every zebra widget. "
@@ -162,9 +157,9 @@ def test_every_interface_text_has_english_french_and_spanish() -> None:
 
 
 def test_every_key_the_app_uses_is_defined_and_every_defined_key_is_used() -> None:
-    import toolkit_assistant.ui as ui
+    import toolkit_assistant.app as app
 
-    source = Path(ui.__file__).read_text(encoding="utf-8")
+    source = "".join(p.read_text(encoding="utf-8") for p in sorted(Path(app.__file__).parent.rglob("*.py")))
     used = set(re.findall(r"""\b(?:t|ui_text)\(\s*["']([a-z0-9_]+)["']""", source))
     assert len(used) > 40
     assert used - set(UI_TEXT) == set(), "keys used but not in UI_TEXT"
@@ -199,11 +194,12 @@ def test_chat_handler_streams_a_draft_then_the_verified_answer(
     from click.testing import CliRunner
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
+    from toolkit_assistant.app.actions import AppActions
+    from toolkit_assistant.app.chat import chat_steps
     from toolkit_assistant.backends import LLMGenerator
     from toolkit_assistant.cli import cli
     from toolkit_assistant.config import load_settings
     from toolkit_assistant.pipeline import Assistant
-    from toolkit_assistant.ui import AppActions, chat_steps
 
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio-tmp"))  # the Markdown download goes here
     assert CliRunner().invoke(cli, ["ingest", str(small_corpus)]).exit_code == 0

@@ -9,31 +9,15 @@ from typing import Any
 
 import click
 
-from toolkit_assistant.config import Settings, apply_offline_env, load_settings
-from toolkit_assistant.errors import InputError, ToolkitError
+from toolkit_assistant.bench.command import bench_command
+from toolkit_assistant.config import apply_offline_env
+from toolkit_assistant.errors import ToolkitError
+from toolkit_assistant.evals.command import eval_command
+from toolkit_assistant.evals.compare import compare_command
+from toolkit_assistant.session.command import prepare_command
+from toolkit_assistant.wiring import BACKENDS, cli_assistant, cli_errors, cli_settings, ingest_with
 
 EXIT_SKIPPED = 3  # ingest finished, but some files were skipped
-EXIT_INPUT = 2  # bad input (usage, question)
-
-
-def _settings(ctx: click.Context) -> Settings:
-    obj = ctx.ensure_object(dict)
-    if "settings" not in obj:
-        try:
-            obj["settings"] = load_settings()
-        except Exception as exc:  # noqa: BLE001 - pydantic validation errors
-            raise click.ClickException(f"Invalid setting: {exc}") from exc
-        apply_offline_env(obj["settings"].state_dir)
-    return obj["settings"]
-
-
-def _assistant(settings: Settings) -> Any:
-    from toolkit_assistant.pipeline import Assistant
-
-    try:
-        return Assistant.from_settings(settings)
-    except ToolkitError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,25 +40,11 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, as_json: 
 
     Exit codes: 0 done; 3 done, but some files were skipped (each is named); 1 failed.
     """
-    from toolkit_assistant.embeddings import get_embedder
-    from toolkit_assistant.indexer import run_ingest
-    from toolkit_assistant.store import location_for
-
-    s = _settings(ctx)
+    s = cli_settings(ctx)
     targets = list(paths) or [s.corpus_dir]
     try:
-        location = location_for(s.index_dir, s.chroma_url, s.collection)
-        report = run_ingest(
-            targets,
-            location=location,
-            embedder=get_embedder(s.embedding),
-            index_dir=s.index_dir,
-            chunk_size=s.chunk_size,
-            chunk_overlap=s.chunk_overlap,
-            max_bytes=int(s.max_file_mb * 1e6),
-            rebuild=rebuild,
-            progress=None if as_json else (lambda m: click.echo(f"  {m}", err=True)),
-        )
+        report = ingest_with(s, targets, rebuild=rebuild,
+                             progress=None if as_json else (lambda m: click.echo(f"  {m}", err=True)))
     except ToolkitError as exc:
         raise click.ClickException(str(exc)) from exc
     for file, reason in report.skipped:
@@ -118,7 +88,7 @@ def _filters(docs: tuple[str, ...], kinds: tuple[str, ...]) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer JSON.")
 @click.option("--jsonl", is_flag=True, help='Batch: read {"id","q"} or plain-text lines on stdin, write one Answer JSON a line.')
 @click.option("--k", type=click.IntRange(1, 50), default=None, help="Passages to retrieve.")
-@click.option("--backend", type=click.Choice(["extractive", "llamacpp", "ollama", "openai"]), default=None)
+@click.option("--backend", type=click.Choice(BACKENDS), default=None)
 @click.option("--doc", "docs", multiple=True, help="Only this document id (repeatable).")
 @click.option("--kind", "kinds", multiple=True, help="Only documents of this kind (repeatable).")
 @click.pass_context
@@ -128,23 +98,18 @@ def ask(ctx: click.Context, question: str | None, as_json: bool, jsonl: bool, k:
 
     Exit codes: 0 answered or declined; 2 bad question; 1 other errors (no index, backend).
     """
-    s = _settings(ctx)
+    s = cli_settings(ctx)
     if jsonl and question:
         raise click.UsageError("Give either a QUESTION or --jsonl, not both")
     if not jsonl and question is None:
         raise click.UsageError("Missing QUESTION (or use --jsonl to read questions from stdin)")
-    assistant = _assistant(s)
+    assistant = cli_assistant(s)
     filters = _filters(docs, kinds)
     if jsonl:
         _ask_batch(assistant, filters, k, backend)
         return
-    try:
+    with cli_errors(ctx):
         answer = assistant.ask(question or "", k=k, backend=backend, filters=filters)
-    except InputError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        ctx.exit(EXIT_INPUT)
-    except ToolkitError as exc:
-        raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -183,7 +148,7 @@ def sources(ctx: click.Context, as_json: bool) -> None:
     """List the documents in the index: id, title, kind, year, status, chunks."""
     from toolkit_assistant.store import documents_of, load_chunks, location_for
 
-    s = _settings(ctx)
+    s = cli_settings(ctx)
     try:
         location = location_for(s.index_dir, s.chroma_url, s.collection)
         manifest = location.read_manifest()
@@ -210,12 +175,12 @@ def sources(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Start the web app (builds the index first if there is none)."""
-    s = _settings(ctx)
+    s = cli_settings(ctx)
     if host:
         s.host = host
     if port:
         s.port = port
-    from toolkit_assistant.ui import launch
+    from toolkit_assistant.app.launch import launch
 
     try:
         launch(s)
@@ -228,17 +193,8 @@ def main() -> None:
     cli(prog_name="toolkit-assistant")
 
 
-def _register() -> None:
-    """Commands that live beside their subject (each module imports only click at load)."""
-    from toolkit_assistant.bench import bench_command
-    from toolkit_assistant.compare import compare_command
-    from toolkit_assistant.evaluate import eval_command
-    from toolkit_assistant.session import prepare_command
-
-    cli.add_command(eval_command, "eval")
-    cli.add_command(bench_command, "bench")
-    cli.add_command(prepare_command, "prepare")
-    cli.add_command(compare_command, "compare-embeddings")
-
-
-_register()
+# The commands that live beside their subject; each module imports only click (and wiring) at load.
+cli.add_command(eval_command, "eval")
+cli.add_command(bench_command, "bench")
+cli.add_command(prepare_command, "prepare")
+cli.add_command(compare_command, "compare-embeddings")

@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-GOLD = Path(__file__).resolve().parent.parent / "evals" / "gold.jsonl"
+from toolkit_assistant.evals.cases import GOLD_CASES
+
 MODELS = ("minilm", "e5")
 
 
@@ -60,7 +61,8 @@ def compare_models(models: tuple[str, ...], cases_file: Path, corpus: Path, prog
     """Build an index per model from `corpus` and run every gold case on it."""
     from toolkit_assistant.config import Settings
     from toolkit_assistant.embeddings import get_embedder
-    from toolkit_assistant.evaluate import load_cases, run_eval
+    from toolkit_assistant.evals.cases import load_cases
+    from toolkit_assistant.evals.runner import run_eval
     from toolkit_assistant.indexer import run_ingest
     from toolkit_assistant.pipeline import Assistant
     from toolkit_assistant.store import EmbeddedLocation
@@ -108,7 +110,7 @@ def format_comparison(data: dict[str, Any]) -> str:
 
 @click.command()
 @click.option("--models", default=",".join(MODELS), show_default=True, help="Comma-separated embedding models.")
-@click.option("--cases", "cases_file", type=click.Path(path_type=Path, exists=True), default=GOLD, show_default=True)
+@click.option("--cases", "cases_file", type=click.Path(path_type=Path, exists=True), default=GOLD_CASES, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def compare_command(ctx: click.Context, models: str, cases_file: Path, as_json: bool) -> None:

@@ -3,7 +3,8 @@
 Every metric returns a `MetricResult`: a score in [0, 1] (NaN when no case qualifies: 0/0), the
 numerator and denominator behind it, and details naming what was counted. Inputs are plain values
 (answer texts, flags, regexes, rank lists) or the small frozen `AnswerRecord`, so each metric can
-be checked on hand-made cases.
+be checked on hand-made cases. Those values are defined in toolkit_assistant.evals.records, the
+judge of sentence support in toolkit_assistant.evals.support; this module re-exports both.
 
 Definitions (pooled over all cases, "micro" averages, so the counts behind a score stay integers):
 
@@ -39,43 +40,31 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from toolkit_assistant.verify import check_sentence, parse_sentences
+from toolkit_assistant.evals.records import (
+    MARKER,
+    AnswerRecord,
+    CitationRef,
+    MetricResult,
+    compile_patterns,
+    matching_patterns,
+    missing_patterns,
+    strip_markers,
+)
+from toolkit_assistant.evals.support import (
+    SentenceVerdict,
+    SupportJudge,
+    fact_check,
+    judge_sentences,
+    sentence_facts,
+)
+from toolkit_assistant.verify import parse_sentences
 
-SentenceVecs = tuple[list[tuple[int, int]], np.ndarray]
-_MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _CHUNK_PAGE = re.compile(r"p\d+")
-
-
-@dataclass(frozen=True)
-class MetricResult:
-    """A metric's score in [0, 1] (NaN when undefined), the counts behind it, and details."""
-
-    name: str
-    score: float
-    numerator: float
-    denominator: int
-    details: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    @property
-    def defined(self) -> bool:
-        """False when no case qualified for this metric (score NaN)."""
-        return self.denominator > 0
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (an undefined score becomes null)."""
-        return {
-            "name": self.name,
-            "score": round(self.score, 4) if self.defined else None,
-            "numerator": round(self.numerator, 4) if isinstance(self.numerator, float) else self.numerator,
-            "denominator": self.denominator,
-            "details": self.details,
-        }
 
 
 def _result(name: str, numerator: float, denominator: int, details: dict[str, Any] | None = None) -> MetricResult:
@@ -83,89 +72,11 @@ def _result(name: str, numerator: float, denominator: int, details: dict[str, An
     return MetricResult(name, score, numerator, denominator, details or {})
 
 
-@dataclass(frozen=True)
-class CitationRef:
-    """A citation as the metrics see it: its number, the chunk it points to, its quote."""
-
-    n: int
-    chunk_id: str
-    quote: str
-
-
-@dataclass(frozen=True)
-class AnswerRecord:
-    """An answer as the metrics see it: text with [n] markers, its citations, whether it declined."""
-
-    text: str
-    citations: tuple[CitationRef, ...] = ()
-    abstained: bool = False
-
-    def __post_init__(self) -> None:
-        """Reject values that no answer can have."""
-        if not isinstance(self.text, str):
-            raise ValueError(f"answer text must be a string, got {type(self.text).__name__}")
-        seen: set[int] = set()
-        for c in self.citations:
-            if not isinstance(c.n, int) or c.n < 1:
-                raise ValueError(f"citation number must be a positive integer, got {c.n!r}")
-            if c.n in seen:
-                raise ValueError(f"citation [{c.n}] appears twice in one answer")
-            seen.add(c.n)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> AnswerRecord:
-        """Build from the Answer JSON (`answer`, `abstained`, `citations[].n/chunk_id/quote`)."""
-        try:
-            cits = tuple(CitationRef(int(c["n"]), str(c["chunk_id"]), str(c["quote"])) for c in data.get("citations", []))
-            return cls(str(data["answer"]), cits, bool(data.get("abstained", False)))
-        except KeyError as exc:
-            raise ValueError(f"Answer JSON lacks the field {exc}") from exc
-
-    def by_n(self) -> dict[int, CitationRef]:
-        """Citations keyed by their number."""
-        return {c.n: c for c in self.citations}
-
-
-# --------------------------------------------------------------------------- validation helpers
-
-
 def _same_length(**seqs: Sequence[Any]) -> int:
     lengths = {name: len(s) for name, s in seqs.items()}
     if len(set(lengths.values())) > 1:
         raise ValueError(f"inputs must have the same length, got {lengths}")
     return next(iter(lengths.values()), 0)
-
-
-def compile_patterns(patterns: Sequence[str], *, what: str = "pattern") -> list[re.Pattern[str]]:
-    """Compile regexes case-insensitively; ValueError naming the pattern that does not compile."""
-    if isinstance(patterns, str):
-        raise ValueError(f"{what}s must be a list of regexes, not one string: {patterns!r}")
-    out = []
-    for p in patterns:
-        if not isinstance(p, str) or not p:
-            raise ValueError(f"{what} must be a non-empty string, got {p!r}")
-        try:
-            out.append(re.compile(p, re.IGNORECASE))
-        except re.error as exc:
-            raise ValueError(f"{what} {p!r} is not a valid regex: {exc}") from exc
-    return out
-
-
-def strip_markers(text: str) -> str:
-    """The answer text without its [n] citation markers."""
-    return _MARKER.sub("", text)
-
-
-def missing_patterns(text: str, patterns: Sequence[str]) -> list[str]:
-    """The regexes (case-insensitive) that do not match the text, markers removed."""
-    plain = strip_markers(text)
-    return [p for p, rx in zip(patterns, compile_patterns(patterns), strict=True) if not rx.search(plain)]
-
-
-def matching_patterns(text: str, patterns: Sequence[str]) -> list[str]:
-    """The regexes (case-insensitive) that match the text, markers removed."""
-    plain = strip_markers(text)
-    return [p for p, rx in zip(patterns, compile_patterns(patterns), strict=True) if rx.search(plain)]
 
 
 # --------------------------------------------------------------------------- retrieval
@@ -298,7 +209,7 @@ def citation_problems(answer: AnswerRecord, passages: Mapping[str, str]) -> list
         elif c.quote not in text:
             problems.append(f"[{c.n}] quote is not in chunk {c.chunk_id}")
     known = {c.n for c in answer.citations}
-    for m in _MARKER.finditer(answer.text):
+    for m in MARKER.finditer(answer.text):
         for n in re.split(r"\s*[,;]\s*", m.group(1)):
             if int(n) not in known:
                 problems.append(f"marker [{n}] has no citation")
@@ -320,164 +231,7 @@ def citation_validity(answers: Sequence[AnswerRecord], passages: Mapping[str, st
     return _result("citation_validity", valid, answered, {"failures": failures})
 
 
-# --------------------------------------------------------------------------- support judge
-
-_NUM = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*")
-_NAME = re.compile(r"[A-ZÀ-Þ][\w’'-]*")
-_NOT_NAMES = frozenset({"i", "a", "an", "the", "in", "on", "at", "by", "for", "of", "and", "or", "but"})
-
-
-def _norm_number(raw: str) -> str:
-    raw = raw.rstrip(".,")
-    if re.fullmatch(r"\d{1,3}(,\d{3})+", raw):
-        raw = raw.replace(",", "")
-    return raw
-
-
-def sentence_facts(sentence: str) -> tuple[set[str], set[str]]:
-    """Numbers (years included) and capitalised names of a sentence (not its first word)."""
-    nums = {_norm_number(m.group(0)) for m in _NUM.finditer(sentence)}
-    names: set[str] = set()
-    for i, m in enumerate(_NAME.finditer(sentence)):
-        word = re.sub(r"['’]s$", "", m.group(0)).strip("'’-")
-        if m.start() == 0 or (i == 0 and not sentence[: m.start()].strip(" \"'“‘(-*")):
-            continue
-        if len(word) > 1 and word.lower() not in _NOT_NAMES:
-            names.add(word)
-    return nums, names
-
-
-def fact_check(sentence: str, passage: str) -> list[str]:
-    """Numbers, years and capitalised names of the sentence that do not occur in the passage."""
-    nums, names = sentence_facts(sentence)
-    p_nums = {_norm_number(m.group(0)) for m in _NUM.finditer(passage)}
-    missing = sorted(n for n in nums if n not in p_nums)
-    for name in sorted(names):
-        if not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", passage, re.IGNORECASE):
-            missing.append(name)
-    return missing
-
-
-class SupportJudge:
-    """Decides whether passages support an answer sentence (verifier check + independent fact check).
-
-    Without `embed`/`passage_vectors` the verifier's check runs on words and facts only; with them it
-    also compares meaning, as the pipeline's verifier does.
-    """
-
-    def __init__(
-        self,
-        passages: Mapping[str, str],
-        *,
-        embed: Callable[[list[str]], np.ndarray] | None = None,
-        passage_vectors: Callable[[list[str]], Mapping[str, SentenceVecs]] | None = None,
-    ) -> None:
-        """Judge against these chunk texts (by chunk id)."""
-        self.passages = passages
-        self.embed = embed
-        self.passage_vectors = passage_vectors
-        self._svec: dict[str, np.ndarray] = {}
-        self._pvec: dict[str, SentenceVecs | None] = {}
-        self._verdicts: dict[tuple[str, tuple[str, ...]], tuple[bool, str]] = {}
-
-    def prepare(self, items: Sequence[tuple[str, Sequence[str]]]) -> None:
-        """Embed, in one batch, the sentences that will need vectors: (sentence, cited chunk ids) pairs.
-
-        A sentence found verbatim in its cited passages needs no vector (the verifier accepts it on
-        its words), so only the others are embedded; passage vectors are fetched for all cited chunks.
-        """
-        if self.embed is not None:
-            todo = sorted({s for s, ids in items if s not in self._svec and not self._verbatim(s, ids)})
-            if todo:
-                for s, v in zip(todo, self.embed(todo), strict=True):
-                    self._svec[s] = np.asarray(v, dtype=np.float32)
-        if self.passage_vectors is not None:
-            chunk_ids = sorted({c for _, ids in items for c in ids if c not in self._pvec and c in self.passages})
-            if chunk_ids:
-                got = self.passage_vectors(chunk_ids)
-                for c in chunk_ids:
-                    self._pvec[c] = got.get(c)
-
-    def _verbatim(self, sentence: str, chunk_ids: Sequence[str]) -> bool:
-        core = sentence.strip().rstrip(".!?:;")
-        return bool(core) and core in "\n\n".join(self.passages.get(c, "") for c in chunk_ids)
-
-    def _vectors(self, sentence: str, chunk_ids: Sequence[str]) -> tuple[np.ndarray | None, list[SentenceVecs | None]]:
-        if self._verbatim(sentence, chunk_ids):
-            return None, []
-        self.prepare([(sentence, chunk_ids)])
-        return self._svec.get(sentence), [self._pvec.get(c) for c in chunk_ids]
-
-    def supports(self, sentence: str, chunk_ids: Sequence[str]) -> tuple[bool, str]:
-        """Do these passages, read together, support the sentence? (ok, reason when not; remembered)."""
-        key = (sentence, tuple(chunk_ids))
-        if key not in self._verdicts:
-            self._verdicts[key] = self._supports(sentence, chunk_ids)
-        return self._verdicts[key]
-
-    def _supports(self, sentence: str, chunk_ids: Sequence[str]) -> tuple[bool, str]:
-        ids = [c for c in chunk_ids if c in self.passages]
-        if not ids:
-            return False, "no known cited passage"
-        svec, pvecs = self._vectors(sentence, ids)
-        texts = [self.passages[c] for c in ids]
-        joint = "\n\n".join(texts)
-        joint_vecs: SentenceVecs | None = None
-        if svec is not None and pvecs and all(v is not None for v in pvecs):
-            spans: list[tuple[int, int]] = []
-            mats = []
-            offset = 0
-            for text, vecs in zip(texts, pvecs, strict=True):
-                assert vecs is not None
-                spans.extend((a + offset, b + offset) for a, b in vecs[0])
-                mats.append(vecs[1])
-                offset += len(text) + 2
-            joint_vecs = (spans, np.vstack(mats)) if spans else None
-        ok, reason, *_ = check_sentence(
-            sentence, joint, sentence_vec=svec if joint_vecs is not None else None, passage_vecs=joint_vecs
-        )
-        if not ok:
-            return False, f"verifier: {reason}"
-        missing = fact_check(sentence, joint)
-        if missing:
-            return False, f"fact check: not in the cited passage: {', '.join(missing[:5])}"
-        return True, ""
-
-
-@dataclass(frozen=True)
-class SentenceVerdict:
-    """One answer sentence: its citations and whether one of them supports it."""
-
-    text: str
-    cited: tuple[int, ...]
-    supported: bool
-    reason: str = ""
-
-
-def judge_sentences(answer: AnswerRecord, judge: SupportJudge) -> list[SentenceVerdict]:
-    """Each sentence of an answer, supported when a single cited passage supports it."""
-    if answer.abstained:
-        return []
-    by_n = answer.by_n()
-    out = []
-    for sentence, ns in parse_sentences(answer.text):
-        if not ns:
-            out.append(SentenceVerdict(sentence, (), False, "no citation"))
-            continue
-        reasons = []
-        ok = False
-        for n in ns:
-            cit = by_n.get(n)
-            if cit is None:
-                reasons.append(f"[{n}] has no citation")
-                continue
-            good, why = judge.supports(sentence, [cit.chunk_id])
-            if good:
-                ok = True
-                break
-            reasons.append(f"[{n}] {why}")
-        out.append(SentenceVerdict(sentence, tuple(ns), ok, "" if ok else "; ".join(reasons)))
-    return out
+# --------------------------------------------------------------------------- grounding and citations (ALCE)
 
 
 def groundedness(answers: Sequence[AnswerRecord], judge: SupportJudge, *, name: str = "supported_sentences") -> MetricResult:

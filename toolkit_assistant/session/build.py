@@ -1,20 +1,23 @@
-"""A trainer's session pack on a topic, built only from the corpus and cited to it.
-
-Every factual statement in a pack is an exact quotation of an indexed chunk with an [n] citation;
-the rest (objectives, outline, discussion questions) is templated around section titles of the
-cited chunks. This module imports only click at load time (the CLI registers `prepare_command`).
-"""
+"""Building a session pack: theme questions asked of the corpus, their verified citations as key points."""
 
 from __future__ import annotations
 
 import re
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import click
+from toolkit_assistant.session.pack import (
+    CaseItem,
+    KeyPoint,
+    Objective,
+    OutlineItem,
+    ReadingItem,
+    Reference,
+    SessionPack,
+    Theme,
+    section_label,
+)
 
 if TYPE_CHECKING:
     from toolkit_assistant.pipeline import Assistant
@@ -34,127 +37,6 @@ POINTS_PER_THEME = 3
 MAX_CASES = 3
 MAX_READING = 8
 _SKIP_SECTIONS = {"sources", "references", "source register", "bibliography"}
-
-
-@dataclass(frozen=True)
-class Reference:
-    """One numbered source of the pack: a chunk and the exact passage quoted from it."""
-
-    n: int
-    chunk_id: str
-    doc_id: str
-    title: str
-    section: str
-    section_title: str
-    page: int | None
-    year: str
-    status: str
-    source_url: str
-    quote: str
-
-    @property
-    def where(self) -> str:
-        """'§7 Algorithmic bias' (and the page, for PDFs)."""
-        label = f"§{self.section} {self.section_title}".strip() if self.section else self.section_title
-        return f"{label}, p. {self.page}" if self.page else label
-
-
-@dataclass(frozen=True)
-class KeyPoint:
-    """A quotation from the corpus and the reference numbers it rests on."""
-
-    text: str
-    refs: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Theme:
-    """A block of key points answering one question about the topic."""
-
-    key: str
-    heading: str
-    question: str
-    points: tuple[KeyPoint, ...]
-
-
-@dataclass(frozen=True)
-class CaseItem:
-    """A case (or example) to present, from a document of kind 'case', told in its own words."""
-
-    title: str
-    doc_title: str
-    points: tuple[KeyPoint, ...]
-    nearest_only: bool = False
-
-
-@dataclass(frozen=True)
-class Objective:
-    """A learning objective, templated around a cited section."""
-
-    text: str
-    refs: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class OutlineItem:
-    """One timed part of the session."""
-
-    start: int
-    minutes: int
-    title: str
-    detail: str
-    refs: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class ReadingItem:
-    """A document section to read further, with its source URL."""
-
-    title: str
-    where: str
-    source_url: str
-    doc_id: str
-    year: str
-    status: str
-
-
-@dataclass(frozen=True)
-class SessionPack:
-    """Everything a trainer needs for one session, all of it drawn from the corpus."""
-
-    topic: str
-    minutes: int
-    audience: str
-    objectives: tuple[Objective, ...]
-    outline: tuple[OutlineItem, ...]
-    themes: tuple[Theme, ...]
-    cases: tuple[CaseItem, ...]
-    questions: tuple[str, ...]
-    reading: tuple[ReadingItem, ...]
-    references: tuple[Reference, ...]
-    created: str = ""
-    notices: tuple[str, ...] = field(default_factory=tuple)
-
-    def quotes(self) -> list[tuple[str, str]]:
-        """(chunk id, quoted text) for every quotation in the pack."""
-        by_n = {r.n: r for r in self.references}
-        out = [(r.chunk_id, r.quote) for r in self.references]
-        for theme in self.themes:
-            out += [(by_n[p.refs[0]].chunk_id, p.text) for p in theme.points]
-        for case in self.cases:
-            out += [(by_n[p.refs[0]].chunk_id, p.text) for p in case.points]
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
-
-    def to_markdown(self) -> str:
-        """The pack as a Markdown document (document text has < and > escaped)."""
-        return render_markdown(self)
-
-
-# ---------------------------------------------------------------- building
 
 
 class _Refs:
@@ -315,8 +197,8 @@ def _reading(assistant: Assistant, topic: str, refs: _Refs) -> list[ReadingItem]
     for h in hits:
         c = h.chunk
         if _usable(c):
-            where = f"§{c.section} {c.section_title}".strip() if c.section else c.section_title
-            add(c.doc_id, c.section, c.title, where, c.source_url, c.year, c.status)
+            add(c.doc_id, c.section, c.title, section_label(c.section, c.section_title), c.source_url, c.year,
+                c.status)
     return out
 
 
@@ -407,113 +289,3 @@ def build_session(
         themes=tuple(themes), cases=tuple(cases), questions=tuple(questions), reading=tuple(reading),
         references=tuple(refs.items), created=time.strftime("%Y-%m-%d"), notices=tuple(notices),
     )
-
-
-# ---------------------------------------------------------------- Markdown
-
-
-def md_text(text: str) -> str:
-    """Document text made safe for Markdown viewers: no raw HTML tags, one line."""
-    return re.sub(r"\s+", " ", text.replace("<", "&lt;").replace(">", "&gt;")).strip()
-
-
-def _cell(text: str) -> str:
-    return md_text(text).replace("|", "\\|")
-
-
-def _marks(refs: tuple[int, ...]) -> str:
-    return "".join(f"[{n}]" for n in refs)
-
-
-def clock(minute: int) -> str:
-    """Minutes from the start as H:MM."""
-    return f"{minute // 60}:{minute % 60:02d}"
-
-
-def render_markdown(pack: SessionPack) -> str:
-    """The pack as Markdown: objectives, outline, key points, cases, questions, reading, references."""
-    out = [f"# Session pack: {md_text(pack.topic)}", ""]
-    meta = f"**Duration:** {pack.minutes} minutes"
-    if pack.audience:
-        meta += f" · **Audience:** {md_text(pack.audience)}"
-    out += [meta, "",
-            "_Every factual statement below is a quotation from the indexed materials, with its [n] "
-            "citation; the References list gives document, section, chunk id and source URL._", ""]
-    out += [f"> Note: {md_text(n)}" for n in pack.notices]
-    out += ["## Learning objectives", "", "By the end of the session, participants can:", ""]
-    out += [f"{i}. {md_text(o.text)} {_marks(o.refs)}" for i, o in enumerate(pack.objectives, 1)]
-    out += ["", f"## Outline ({pack.minutes} minutes)", "", "| Time | Minutes | Part | What happens | Sources |",
-            "|---|---:|---|---|---|"]
-    for item in pack.outline:
-        span = f"{clock(item.start)}–{clock(item.start + item.minutes)}"
-        out.append(f"| {span} | {item.minutes} | {_cell(item.title)} | {_cell(item.detail)} | {_marks(item.refs)} |")
-    out += ["", "## Key points", ""]
-    for theme in pack.themes:
-        out += [f"### {md_text(theme.heading)}", ""]
-        out += [f"- “{md_text(p.text)}” {_marks(p.refs)}" for p in theme.points]
-        out.append("")
-    out += ["## Cases to present", ""]
-    if not pack.cases:
-        out += ["_No case document in the index matches this topic._", ""]
-    for case in pack.cases:
-        out += [f"### {md_text(case.title)}", "", f"_From: {md_text(case.doc_title)}_", ""]
-        out += [f"- “{md_text(p.text)}” {_marks(p.refs)}" for p in case.points]
-        out.append("")
-    out += ["## Discussion questions", ""]
-    out += [f"{i}. {md_text(q)}" for i, q in enumerate(pack.questions, 1)]
-    out += ["", "## Further reading", ""]
-    for r in pack.reading:
-        url = f" — <{r.source_url}>" if r.source_url.startswith(("http://", "https://")) else ""
-        out.append(f"- {md_text(r.title)} ({md_text(r.year)}, {md_text(r.status)}), {md_text(r.where)}{url}")
-    out += ["", "## References", ""]
-    for ref in pack.references:
-        url = f", <{ref.source_url}>" if ref.source_url.startswith(("http://", "https://")) else ""
-        out.append(f"[{ref.n}] {md_text(ref.title)}, {md_text(ref.where)} (chunk `{ref.chunk_id}`){url}  ")
-        out.append(f"    “{md_text(ref.quote)}”")
-        out.append("")
-    if pack.created:
-        out.append(f"_Built by toolkit-assistant on {pack.created} from the indexed corpus._")
-    return "\n".join(out).rstrip() + "\n"
-
-
-# ---------------------------------------------------------------- CLI
-
-
-@click.command()
-@click.argument("topic")
-@click.option("--minutes", type=click.IntRange(MIN_MINUTES, MAX_MINUTES), default=60, show_default=True,
-              help="Length of the session; the outline's timings add up to it.")
-@click.option("--audience", default="", help="Who the session is for (e.g. 'first-instance judges').")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the Markdown pack to this file (default: print it).")
-@click.option("--json", "as_json", is_flag=True, help="Print the pack as JSON instead of Markdown.")
-@click.option("--backend", type=click.Choice(["extractive", "llamacpp", "ollama", "openai"]), default=None)
-@click.pass_context
-def prepare_command(ctx: click.Context, topic: str, minutes: int, audience: str, out: Path | None,
-                    as_json: bool, backend: str | None) -> None:
-    """Build a trainer's session pack on TOPIC, drawn from and cited to the corpus.
-
-    Exit codes: 0 done; 2 the topic is not covered or not valid; 1 other errors.
-    """
-    import json
-
-    from toolkit_assistant.cli import _assistant, _settings
-    from toolkit_assistant.errors import InputError, ToolkitError
-
-    settings = _settings(ctx)
-    assistant = _assistant(settings)
-    try:
-        pack = build_session(assistant, topic, minutes=minutes, audience=audience, backend=backend)
-    except InputError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        ctx.exit(2)
-    except ToolkitError as exc:
-        raise click.ClickException(str(exc)) from exc
-    text = json.dumps(pack.to_dict(), indent=2, ensure_ascii=False) if as_json else pack.to_markdown()
-    if out is None:
-        click.echo(text)
-        return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    click.echo(f"Session pack on “{pack.topic}” ({pack.minutes} min, {len(pack.references)} references) "
-               f"written to {out}", err=True)

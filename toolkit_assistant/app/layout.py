@@ -1,0 +1,350 @@
+"""The app's Blocks: four tabs (Ask, Prepare a session, Evaluate, Library) and the API endpoints."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from toolkit_assistant.app.actions import UPLOAD_TYPES, AppActions, as_tuple
+from toolkit_assistant.app.chat import chat_steps
+from toolkit_assistant.app.eval_tab import (
+    CASE_CATEGORIES,
+    gold_case_index,
+    progress_adapter,
+    result_data,
+    select_cases,
+)
+from toolkit_assistant.app.exports import eval_reports_dir, write_export
+from toolkit_assistant.app.i18n import UI_TEXT, browser_language, ui_i18n
+from toolkit_assistant.app.render import esc, render_documents, render_error, render_eval, render_pack, render_sources
+from toolkit_assistant.errors import ToolkitError
+from toolkit_assistant.evals.cases import GOLD_CASES
+from toolkit_assistant.wiring import BACKENDS
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+    from toolkit_assistant.config import Settings
+    from toolkit_assistant.pipeline import Assistant
+
+APP_TITLE = "toolkit-assistant: AI and the rule of law"
+EXAMPLE_QUESTIONS = [
+    "May a judge use ChatGPT to help draft a judgment?",
+    "What did the court decide in State v. Loomis?",
+    "What happened in Mata v. Avianca?",
+    "What is algorithmic bias?",
+    "What do UNESCO's Guidelines say about human oversight of AI in courts?",
+    "What share of judicial operators have used AI chatbots for work?",
+]
+EXAMPLE_TOPICS = [["algorithmic bias", 90, "first-instance judges"],
+                  ["generative AI in courts", 60, "court staff"],
+                  ["human oversight", 45, ""]]
+
+
+def _filter_choices(rows: list[dict[str, Any]]) -> tuple[list[tuple[str, str]], list[str]]:
+    docs = [(f"{r['title']} ({r['doc_id']})", r["doc_id"]) for r in rows]
+    kinds = sorted({r["kind"] for r in rows if r.get("kind")})
+    return docs, kinds
+
+
+def _header(request: Any, name: str) -> str:
+    """A request header ('' without a request, e.g. when a test calls a handler directly)."""
+    headers = getattr(request, "headers", None)
+    try:
+        return str(headers.get(name, "")) if headers is not None else ""
+    except Exception:  # noqa: BLE001 - a rebuilt queue request may hold headers in another shape
+        return ""
+
+
+def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
+    """The app's Blocks: four tabs and the API endpoints /ask, /sources, /prepare, /documents.
+
+    Labels, buttons, tab names, placeholders and help texts are i18n keys (UI_TEXT): launch the Blocks with
+    `i18n=ui_i18n()` (as `launch` does) so the browser shows them in its language.
+    """
+    import gradio as gr
+
+    actions = AppActions(assistant, settings)
+    limit = settings.concurrency_limit
+    rows = assistant.reader.documents()
+    doc_choices, kind_choices = _filter_choices(rows)
+    i18n = ui_i18n()
+
+    def t(key: str) -> Any:
+        """The i18n key for an interface text (a str in HTML f-strings); KeyError names a missing key."""
+        if key not in UI_TEXT:
+            raise KeyError(f"No interface text {key!r}: add it to every file in toolkit_assistant/app/i18n/")
+        return i18n(key)
+
+    empty_sources = render_sources(None, empty=str(t("sources_empty")))
+
+    with gr.Blocks(title=APP_TITLE, analytics_enabled=False) as demo:
+        gr.HTML(
+            "<h1 style='margin:.2rem 0'>toolkit-assistant</h1>"
+            f"<p class='ta-intro'>{t('app_intro')}</p>",
+            js_on_load=None,
+        )
+        with gr.Tabs():
+            # ------------------------------------------------------------ Ask
+            with gr.Tab(t("tab_ask"), id="ask", elem_id="tab-ask"):
+                gr.HTML(f"<p class='ta-intro'>{t('ask_intro')}</p>", js_on_load=None)
+                history = gr.State([])
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        chat = gr.Chatbot(
+                            label=t("chat_label"), height=460, buttons=[],
+                            latex_delimiters=[], sanitize_html=True, feedback_options=None,
+                            elem_id="chat", layout="bubble", placeholder=t("chat_placeholder"),
+                        )
+                        with gr.Row():
+                            question = gr.Textbox(
+                                label=t("question_label"), placeholder=t("question_placeholder"), lines=1,
+                                max_lines=4, scale=5, elem_id="question", autofocus=True,
+                            )
+                            ask_btn = gr.Button(t("ask_button"), variant="primary", scale=1, elem_id="ask-btn")
+                        gr.Examples(EXAMPLE_QUESTIONS, inputs=[question], label=t("examples_label"),
+                                    api_visibility="private")
+                        topics = gr.Dataset(components=["textbox"], samples=[], label=t("topics_label"),
+                                            visible=False, elem_id="nearest-topics")
+                        with gr.Row():
+                            new_btn = gr.Button(t("new_conversation"), size="sm")
+                            download = gr.DownloadButton(t("download_answer"), visible=False, size="sm",
+                                                         elem_id="answer-download")
+                        with gr.Accordion(t("filters_accordion"), open=False):
+                            doc_filter = gr.Dropdown(doc_choices, multiselect=True, value=[],
+                                                     label=t("doc_filter_label"))
+                            kind_filter = gr.Dropdown(kind_choices, multiselect=True, value=[],
+                                                      label=t("kind_filter_label"))
+                            backend = gr.Dropdown(list(BACKENDS), value=settings.backend, label=t("backend_label"),
+                                                  info=t("backend_info"))
+                        with gr.Accordion(t("markdown_accordion"), open=False):
+                            md_box = gr.Textbox(label=t("markdown_label"), lines=8, interactive=False,
+                                                buttons=["copy"], elem_id="answer-markdown")
+                    with gr.Column(scale=2):
+                        gr.HTML(f"<h3 style='margin:.2rem 0'>{t('sources_heading')}</h3>", js_on_load=None)
+                        sources = gr.HTML(empty_sources, elem_id="sources-panel", js_on_load=None)
+
+                def on_ask(q: str, messages: list[dict[str, Any]], hist: list[dict[str, str]], be: str,
+                           docs: list[str], kinds: list[str], request: Any = None) -> Iterator[tuple[Any, ...]]:
+                    lang = browser_language(_header(request, "accept-language"))
+                    yield from chat_steps(actions, q, messages, hist, be, docs, kinds, lang)
+
+                # `from __future__ import annotations` turns hints into strings Gradio cannot resolve here;
+                # give it the class so it passes the gr.Request (for the browser's Accept-Language).
+                on_ask.__annotations__ = {"request": gr.Request}
+
+                ask_outputs = [chat, history, sources, download, md_box, topics, question]
+                ask_inputs = [question, chat, history, backend, doc_filter, kind_filter]
+                ask_btn.click(on_ask, ask_inputs, ask_outputs, api_name="chat", concurrency_limit=limit,
+                              show_progress="minimal", api_visibility="undocumented")
+                question.submit(on_ask, ask_inputs, ask_outputs, api_name="chat_submit", concurrency_limit=limit,
+                                show_progress="minimal", api_visibility="undocumented")
+
+                def on_new() -> tuple[Any, ...]:
+                    return [], [], empty_sources, gr.DownloadButton(visible=False), "", \
+                        gr.Dataset(samples=[], visible=False), ""
+
+                new_btn.click(on_new, None, [chat, history, sources, download, md_box, topics, question],
+                              api_name="new_conversation", api_visibility="private")
+                chat.clear(on_new, None, [chat, history, sources, download, md_box, topics, question],
+                           api_name="clear_conversation", api_visibility="private")
+                topics.click(lambda sample: sample[0] if sample else "", topics, question,
+                             api_name="nearest_topic", api_visibility="private")
+
+            # ------------------------------------------------------------ Prepare
+            with gr.Tab(t("tab_prepare"), id="prepare", elem_id="tab-prepare"):
+                gr.HTML(f"<p class='ta-intro'>{t('prepare_intro')}</p>", js_on_load=None)
+                with gr.Row():
+                    topic = gr.Textbox(label=t("topic_label"), placeholder=t("topic_placeholder"), scale=3,
+                                       elem_id="topic")
+                    minutes = gr.Number(value=60, minimum=15, maximum=480, step=5, precision=0,
+                                        label=t("minutes_label"), scale=1, elem_id="minutes")
+                    audience = gr.Textbox(label=t("audience_label"), placeholder=t("audience_placeholder"),
+                                          scale=2, elem_id="audience", max_length=200)
+                with gr.Row():
+                    build_btn = gr.Button(t("build_pack"), variant="primary", elem_id="build-pack")
+                    pack_download = gr.DownloadButton(t("download_pack"), visible=False, elem_id="pack-download")
+                gr.Examples(EXAMPLE_TOPICS, inputs=[topic, minutes, audience], label=t("example_topics_label"),
+                            api_visibility="private")
+                pack_html = gr.HTML(f"<p class='ta-empty'>{t('pack_empty')}</p>", elem_id="pack", js_on_load=None)
+                with gr.Accordion(t("pack_accordion"), open=False):
+                    pack_md = gr.Textbox(label=t("pack_md_label"), lines=12, interactive=False, buttons=["copy"])
+
+                def on_prepare(topic_text: str, mins: float | None, aud: str,
+                               progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+                    try:
+                        pack = actions.prepare(topic_text, int(mins or 60), aud or "",
+                                               progress=lambda f, m: progress(f, desc=m))
+                    except ToolkitError as exc:
+                        return render_error(str(exc)), gr.DownloadButton(visible=False), ""
+                    md = pack.to_markdown()
+                    path = write_export(md, f"session-{pack.topic[:40]}")
+                    return render_pack(pack), gr.DownloadButton(value=path, visible=True), md
+
+                build_btn.click(on_prepare, [topic, minutes, audience], [pack_html, pack_download, pack_md],
+                                api_name="build_pack", concurrency_limit=limit, api_visibility="undocumented")
+
+            # ------------------------------------------------------------ Evaluate
+            with gr.Tab(t("tab_evaluate"), id="evaluate", elem_id="tab-evaluate"):
+                gr.HTML(f"<p class='ta-intro'>{t('evaluate_intro')}</p>", js_on_load=None)
+                cats, ids = gold_case_index()
+                with gr.Row():
+                    eval_cats = gr.Dropdown(cats, multiselect=True, value=[], label=t("categories_label"))
+                    eval_ids = gr.Dropdown(ids, multiselect=True, value=[], label=t("case_ids_label"),
+                                           allow_custom_value=True)
+                    eval_backend = gr.Dropdown(list(BACKENDS), value=settings.backend, label=t("eval_backend_label"))
+                run_btn = gr.Button(t("run_eval"), variant="primary", elem_id="run-eval")
+                eval_status = gr.HTML("", js_on_load=None)
+                eval_metrics = gr.HTML("", js_on_load=None)
+                eval_charts = gr.Gallery(label=t("charts_label"), columns=2, height="auto", object_fit="contain",
+                                         visible=False)
+                eval_fails = gr.HTML("", js_on_load=None)
+                with gr.Row():
+                    report_file = gr.DownloadButton(t("download_report"), visible=False, elem_id="report-download")
+                    results_file = gr.DownloadButton(t("download_results"), visible=False)
+
+                def on_eval(cat_sel: list[str], id_sel: list[str], be: str,
+                            progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+                    hidden = (gr.Gallery(visible=False), "", gr.DownloadButton(visible=False),
+                              gr.DownloadButton(visible=False))
+                    try:
+                        from toolkit_assistant.evals.cases import load_cases
+                        from toolkit_assistant.evals.report import write_report
+                        from toolkit_assistant.evals.runner import run_eval
+                    except (ImportError, AttributeError):
+                        return (render_error("The evaluation module is not installed yet "
+                                             "(toolkit_assistant.evals lacks run_eval)."), "", *hidden)
+                    try:
+                        cases = select_cases(load_cases(GOLD_CASES), cat_sel or [], id_sel or [])
+                        if not cases:
+                            return render_error("No gold case matches that selection."), "", *hidden
+                        progress(0, desc=f"Running {len(cases)} cases")
+                        result = run_eval(actions.assistant, cases, backend=be or None,
+                                          progress=progress_adapter(progress))
+                        out_dir = eval_reports_dir(settings) / time.strftime("%Y%m%d-%H%M%S")
+                        report = Path(write_report(result, out_dir))
+                    except (ToolkitError, OSError, ValueError) as exc:
+                        return render_error(f"The evaluation failed: {exc}"), "", *hidden
+                    folder = report if report.is_dir() else report.parent
+                    data = result_data(result, folder)
+                    table, fails = render_eval(data)
+                    charts = sorted(str(p) for p in folder.glob("*.png"))
+                    html_file = folder / "report.html"
+                    json_file = folder / "results.json"
+                    warns = "".join(f'<div class="ta-notice">{esc(w)}</div>' for w in data.get("warnings", []))
+                    return (f"<p>{len(cases)} cases run; report in <code>{esc(folder)}</code>.</p>{warns}", table,
+                            gr.Gallery(value=charts, visible=bool(charts)), fails,
+                            gr.DownloadButton(value=str(html_file), visible=html_file.is_file()),
+                            gr.DownloadButton(value=str(json_file), visible=json_file.is_file()))
+
+                run_btn.click(on_eval, [eval_cats, eval_ids, eval_backend],
+                              [eval_status, eval_metrics, eval_charts, eval_fails, report_file, results_file],
+                              api_name="run_eval", concurrency_limit=1, api_visibility="undocumented")
+
+                with gr.Accordion(t("add_case_accordion"), open=True):
+                    new_q = gr.Textbox(label=t("new_question_label"), elem_id="new-case-question")
+                    new_facts = gr.Textbox(label=t("facts_label"), lines=3, elem_id="new-case-facts")
+                    with gr.Row():
+                        new_cat = gr.Dropdown(CASE_CATEGORIES, value="answerable", label=t("category_label"))
+                        new_sections = gr.Textbox(label=t("sections_label"))
+                        new_refuse = gr.Checkbox(label=t("refuse_label"), value=False)
+                    add_btn = gr.Button(t("add_case_button"), elem_id="add-case")
+                    case_out = gr.HTML("", js_on_load=None, elem_id="new-case-result")
+
+                def on_add_case(q: str, facts: str, cat: str, sections: str, refuse: bool) -> str:
+                    fact_list = [f.strip() for f in (facts or "").splitlines() if f.strip()]
+                    try:
+                        answer = actions.ask(q)
+                        rec, passed, reasons, path = actions.run_added_case(
+                            q, fact_list, cat or "answerable", list(as_tuple(sections)), bool(refuse))
+                    except ToolkitError as exc:
+                        return render_error(str(exc))
+                    verdict = '<span class="ta-pass">PASS</span>' if passed else '<span class="ta-fail">FAIL</span>'
+                    probs = "".join(f"<li>{esc(p)}</li>" for p in reasons)
+                    text = "The materials do not cover this question." if answer.abstained else answer.text
+                    return (f"<p>{verdict} <code>{esc(rec['id'])}</code> {esc(answer.question)}</p>"
+                            + (f"<ul>{probs}</ul>" if probs else "")
+                            + f"<blockquote class='ta-chunk'>{esc(text)}</blockquote>" + render_sources(answer)
+                            + f"<p>Saved to <code>{esc(path)}</code>. To add it to the gold set, copy this line "
+                              f"into evals/gold.jsonl:</p><pre>{esc(json.dumps(rec, ensure_ascii=False))}</pre>")
+
+                add_btn.click(on_add_case, [new_q, new_facts, new_cat, new_sections, new_refuse], case_out,
+                              api_name="add_case", concurrency_limit=1, api_visibility="undocumented")
+
+            # ------------------------------------------------------------ Library
+            with gr.Tab(t("tab_library"), id="library", elem_id="tab-library"):
+                gr.HTML(f"<p class='ta-intro'>{t('library_intro')}</p>", js_on_load=None)
+                docs_html = gr.HTML(render_documents(rows), elem_id="library-table", js_on_load=None)
+                refresh_btn = gr.Button(t("refresh_list"), size="sm")
+                if settings.allow_uploads:
+                    gr.HTML(f"<p>{t('upload_help')} <strong>{settings.max_file_mb:g} MB</strong></p>",
+                            js_on_load=None, elem_id="upload-help")
+                    upload = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, type="filepath",
+                                     label=t("files_label"), elem_id="upload")
+                    ingest_btn = gr.Button(t("ingest_button"), variant="primary", elem_id="ingest-btn")
+                    ingest_out = gr.HTML("", js_on_load=None)
+
+                    def on_ingest(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+                        try:
+                            msgs = actions.ingest_uploads(list(files or []),
+                                                          progress=lambda m: progress(None, desc=m))
+                        except ToolkitError as exc:
+                            return render_error(str(exc)), gr.skip(), gr.skip(), gr.skip()
+                        new_rows = actions.documents()
+                        dc, kc = _filter_choices(new_rows)
+                        items = "".join(f"<li>{esc(m)}</li>" for m in msgs)
+                        return (f"<ul>{items}</ul>", render_documents(new_rows), gr.Dropdown(choices=dc),
+                                gr.Dropdown(choices=kc))
+
+                    ingest_btn.click(on_ingest, upload, [ingest_out, docs_html, doc_filter, kind_filter],
+                                     api_name="ingest", concurrency_limit=1, api_visibility="undocumented")
+                else:
+                    gr.HTML(f"<p class='ta-notice'>{t('uploads_off')}</p>", js_on_load=None, elem_id="uploads-off")
+
+                def on_refresh() -> tuple[Any, ...]:
+                    new_rows = actions.documents()
+                    dc, kc = _filter_choices(new_rows)
+                    return render_documents(new_rows), gr.Dropdown(choices=dc), gr.Dropdown(choices=kc)
+
+                refresh_btn.click(on_refresh, None, [docs_html, doc_filter, kind_filter],
+                                  api_name="library", api_visibility="undocumented")
+                demo.load(on_refresh, None, [docs_html, doc_filter, kind_filter], api_name="library_on_load",
+                          api_visibility="private")
+
+        # ------------------------------------------------------------ API
+        def ask_api(question: str, backend: str = "", doc_ids: list[str] | str = "",
+                    kinds: list[str] | str = "") -> dict[str, Any]:
+            """Answer a question from the materials: the Answer JSON (question, answer, abstained, citations...)."""
+            try:
+                return actions.ask(question, backend, doc_ids, kinds).to_dict()
+            except ToolkitError as exc:
+                raise gr.Error(str(exc)) from exc
+
+        def sources_api(question: str, backend: str = "", doc_ids: list[str] | str = "",
+                        kinds: list[str] | str = "") -> str:
+            """Answer a question and return its sources panel as HTML (document text escaped)."""
+            try:
+                return render_sources(actions.ask(question, backend, doc_ids, kinds))
+            except ToolkitError as exc:
+                raise gr.Error(str(exc)) from exc
+
+        def prepare_api(topic: str, minutes: int = 60, audience: str = "") -> str:
+            """A trainer's session pack on a topic, as Markdown."""
+            try:
+                return actions.prepare(topic, minutes, audience).to_markdown()
+            except ToolkitError as exc:
+                raise gr.Error(str(exc)) from exc
+
+        def documents_api() -> list[dict[str, Any]]:
+            """The documents in the index with their metadata and chunk counts (file names, not paths)."""
+            return [{**{k: v for k, v in r.items() if k != "path"}, "file": Path(str(r.get("path", ""))).name}
+                    for r in actions.documents()]
+
+        gr.api(ask_api, api_name="ask", concurrency_limit=limit)
+        gr.api(sources_api, api_name="sources", concurrency_limit=limit)
+        gr.api(prepare_api, api_name="prepare", concurrency_limit=limit)
+        gr.api(documents_api, api_name="documents", concurrency_limit=limit)
+    return demo

@@ -1,0 +1,118 @@
+"""Wiring shared by the commands and the app: settings, the Assistant, and an ingest run from settings.
+
+The feature packages (evals, bench, session, app) import these helpers; none of them imports
+`toolkit_assistant.cli`, which only imports the features' commands. Heavy modules (the embedder,
+Chroma, the pipeline) are imported inside the functions, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, get_args
+
+import click
+
+from toolkit_assistant.config import Backend, Settings, apply_offline_env, load_settings
+from toolkit_assistant.errors import IndexNotBuiltError, InputError, ToolkitError
+
+if TYPE_CHECKING:
+    from toolkit_assistant.indexer import IngestReport
+    from toolkit_assistant.pipeline import Assistant
+
+EXIT_INPUT = 2  # bad input (usage, question, cases file)
+BACKENDS: tuple[str, ...] = get_args(Backend)  # the answer backends, for --backend and the app's dropdowns
+
+
+def settings_or_fail() -> Settings:
+    """The settings from the environment; a ClickException naming the setting that is not valid."""
+    try:
+        return load_settings()
+    except Exception as exc:  # noqa: BLE001 - pydantic validation errors
+        raise click.ClickException(f"Invalid setting: {exc}") from exc
+
+
+def cli_settings(ctx: click.Context) -> Settings:
+    """The command's settings, read once per invocation (and the offline variables set for them)."""
+    obj = ctx.ensure_object(dict)
+    if "settings" not in obj:
+        obj["settings"] = settings_or_fail()
+        apply_offline_env(obj["settings"].state_dir)
+    return obj["settings"]
+
+
+def cli_assistant(settings: Settings) -> Any:
+    """The Assistant the settings describe; a ClickException when it cannot open (no index, backend)."""
+    from toolkit_assistant.pipeline import Assistant
+
+    try:
+        return Assistant.from_settings(settings)
+    except ToolkitError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@contextmanager
+def cli_errors(ctx: click.Context) -> Iterator[None]:
+    """The CLI's answer to the pipeline's errors: bad input prints "Error: ..." and exits 2; others exit 1."""
+    try:
+        yield
+    except InputError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        ctx.exit(EXIT_INPUT)
+    except ToolkitError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def ingest_with(
+    settings: Settings,
+    paths: Iterable[Path],
+    *,
+    embedder: Any = None,
+    rebuild: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> IngestReport:
+    """Bring the index the settings name up to date with `paths` (chunking and size limit from the settings).
+
+    Args:
+        settings: index folder, Chroma server, collection, chunking, file size limit and embedding model.
+        paths: files or folders to ingest.
+        embedder: an embedder already loaded (default: the settings' model, loaded here).
+        rebuild: re-read and re-embed everything, ignoring the manifest.
+        progress: called with a short message now and then.
+
+    Raises:
+        ToolkitError: what run_ingest raises (a locked index, a model mismatch, an unreachable server).
+    """
+    from toolkit_assistant.embeddings import get_embedder
+    from toolkit_assistant.indexer import run_ingest
+    from toolkit_assistant.store import location_for
+
+    location = location_for(settings.index_dir, settings.chroma_url, settings.collection)
+    return run_ingest(
+        list(paths),
+        location=location,
+        embedder=embedder if embedder is not None else get_embedder(settings.embedding),
+        index_dir=settings.index_dir,
+        chunk_size=settings.chunk_size,
+        chunk_overlap=settings.chunk_overlap,
+        max_bytes=int(settings.max_file_mb * 1e6),
+        rebuild=rebuild,
+        progress=progress,
+    )
+
+
+def open_assistant(settings: Settings, echo: Callable[[str], None] = print) -> Assistant:
+    """Open the index the settings name; build it from the corpus first when there is none."""
+    from toolkit_assistant.pipeline import Assistant
+
+    try:
+        return Assistant.from_settings(settings)
+    except IndexNotBuiltError:
+        pass
+    echo(f"No index at {settings.index_dir} yet: building it from {settings.corpus_dir} (about a minute)...")
+    report = ingest_with(settings, [settings.corpus_dir], progress=lambda m: echo(f"  {m}"))
+    for file, reason in report.skipped:
+        echo(f"  skipped {file}: {reason}")
+    echo(f"Indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f} s.")
+    return Assistant.from_settings(settings)
