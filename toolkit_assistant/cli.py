@@ -64,17 +64,51 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, as_json: 
         ctx.exit(EXIT_SKIPPED)
 
 
+_OUTCOME = {"answered": "Answered", "partial": "Partly covered", "none": "Not covered"}
+
+
 def _format_answer(answer: Any) -> str:
-    lines = [answer.text, ""]
+    lines = [f"{_OUTCOME.get(answer.outcome, answer.outcome)}:", answer.text, ""]
     for c in answer.citations:
         ch = c.chunk
         where = f"§{ch.section} {ch.section_title}" if ch.section else ch.section_title
-        page = f", p. {ch.page}" if ch.page else ""
-        lines.append(f"[{c.n}] {ch.title}, {where}{page} ({ch.id})")
+        label = getattr(ch, "page_label", "") or (str(ch.page) if ch.page else "")
+        page = f", p. {label}" if label else ""
+        status = f" [{ch.status}]" if ch.status else ""
+        lines.append(f"[{c.n}] {ch.title}{status}, {where}{page} ({ch.id})")
         lines.append(f'    "{c.quote}"')
+        rests = [f"{s.host or s.tag} {s.url}".strip() for s in c.sources()[:3]]
+        if rests:
+            lines.append("    this summary rests on: " + "; ".join(rests))
     for notice in answer.notices:
         lines.append(f"Note: {notice}")
     return "\n".join(lines).rstrip()
+
+
+def _format_explain(trace: dict[str, Any]) -> str:
+    """The --explain view: the candidate passages, the sentences considered, and the decision."""
+    lines = ["", "Candidate passages (rank, fused score, dense cosine, BM25 score):"]
+    for h in trace["hits"]:
+        dense = "-" if h["dense"] is None else f"{h['dense']:.3f}"
+        bm25 = "-" if h["bm25"] is None else f"{h['bm25']:.2f}"
+        lines.append(f"  {h['rank']:>2}. {h['fused']:.4f}  dense {dense}  bm25 {bm25}  {h['chunk_id']}  {h['section']}")
+    lines.append("Sentences considered (score, similarity; * chosen):")
+    for x in trace["sentences"]:
+        mark = "*" if x["chosen"] else " "
+        lines.append(f"  {mark} {x['score']:.3f} {x['similarity']:.3f}  {x['text'][:110]}")
+    decision = trace.get("decision")
+    if decision is None:
+        lines.append("Decision: none - nothing retrieved")
+    else:
+        ev = decision["evidence"]
+        lines.append(f"Decision: {decision['coverage']} - {decision['reason']}")
+        lines.append(
+            f"  evidence: best sentence similarity {ev['best_sentence_similarity']:.3f}, question words found "
+            f"{ev['question_words_found']:.2f}, dense and BM25 agree: {ev['dense_and_bm25_agree']}, missing: "
+            f"{', '.join(ev['missing']) or '-'}, kind of fact missing: {ev['missing_kind'] or '-'}, "
+            f"best sentence states absence: {ev['best_sentence_states_absence']}"
+        )
+    return "\n".join(lines)
 
 
 def _filters(docs: tuple[str, ...], kinds: tuple[str, ...]) -> Any:
@@ -91,9 +125,11 @@ def _filters(docs: tuple[str, ...], kinds: tuple[str, ...]) -> Any:
 @click.option("--backend", type=click.Choice(BACKENDS), default=None)
 @click.option("--doc", "docs", multiple=True, help="Only this document id (repeatable).")
 @click.option("--kind", "kinds", multiple=True, help="Only documents of this kind (repeatable).")
+@click.option("--explain", is_flag=True, help="Also show the candidate passages, the sentences considered and why.")
+@click.option("--previous", default=None, help="The question before this one, for a follow-up ('And what did ...?').")
 @click.pass_context
 def ask(ctx: click.Context, question: str | None, as_json: bool, jsonl: bool, k: int | None,
-        backend: str | None, docs: tuple[str, ...], kinds: tuple[str, ...]) -> None:
+        backend: str | None, docs: tuple[str, ...], kinds: tuple[str, ...], explain: bool, previous: str | None) -> None:
     """Answer QUESTION from the indexed materials, with citations (or say they do not cover it).
 
     Exit codes: 0 answered or declined; 2 bad question; 1 other errors (no index, backend).
@@ -106,34 +142,44 @@ def ask(ctx: click.Context, question: str | None, as_json: bool, jsonl: bool, k:
     assistant = cli_assistant(s)
     filters = _filters(docs, kinds)
     if jsonl:
-        _ask_batch(assistant, filters, k, backend)
+        _ask_batch(assistant, filters, k, backend, explain)
         return
     with cli_errors(ctx):
-        answer = assistant.ask(question or "", k=k, backend=backend, filters=filters)
+        answer = assistant.ask(question or "", k=k, backend=backend, filters=filters, explain=explain, previous=previous)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo(_format_answer(answer))
+        if answer.explain is not None:
+            click.echo(_format_explain(answer.explain))
 
 
-def _ask_batch(assistant: Any, filters: Any, k: int | None, backend: str | None) -> None:
-    """One answer JSON a line for each question line on stdin; bad lines get an error object."""
+def _ask_batch(assistant: Any, filters: Any, k: int | None, backend: str | None, explain: bool = False) -> None:
+    """One answer JSON a line for each question line on stdin; bad lines get an error object.
+
+    A JSON line may name the question before it (`"previous"`), for a follow-up.
+    """
     for lineno, raw in enumerate(sys.stdin, start=1):
         line = raw.strip()
         if not line:
             continue
         qid: Any = lineno
         question = line
+        previous = None
         if line.startswith("{"):
             try:
                 rec = json.loads(line)
                 qid = rec.get("id", lineno)
                 question = rec.get("q", rec.get("question", ""))
+                previous = rec.get("previous")
             except (json.JSONDecodeError, AttributeError) as exc:
                 click.echo(json.dumps({"id": lineno, "error": f"line {lineno}: not valid JSON ({exc})"}))
                 continue
         try:
-            out = assistant.ask(str(question), k=k, backend=backend, filters=filters).to_dict()
+            out = assistant.ask(
+                str(question), k=k, backend=backend, filters=filters, explain=explain,
+                previous=str(previous) if previous else None,
+            ).to_dict()
         except ToolkitError as exc:
             out = {"question": question, "error": str(exc)}
         out = {"id": qid, **out}

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -242,7 +242,6 @@ def assess(
     """
     terms = focus_terms(question, language)
     have = passage_words(passage_texts + title_texts)
-    chosen = passage_words(chosen_texts + title_texts)
     weights = {t: 1.0 + math.log(1.0 / max(df(t), 0.02)) for t, _, _ in terms}
     total = sum(weights.values()) or 1.0
     share = sum(weights[t] for t, _, _ in terms if present(t, have)) / total if terms else 0.0

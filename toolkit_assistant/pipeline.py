@@ -14,13 +14,23 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from toolkit_assistant.answer import _CHECKS, _WANTS, Candidate, ExtractiveGenerator, analyse_question, compose, nearest_topics
-from toolkit_assistant.coverage import Decision, assess, counted_thing, counts, doc_freq
-from toolkit_assistant.lexicon import lexicon
+from toolkit_assistant.answer import Candidate, ExtractiveGenerator, compose, nearest_topics
 from toolkit_assistant.config import DEFAULT_MIN_RELEVANCE
+from toolkit_assistant.coverage import Decision, assess, counted_thing, counts, doc_freq
 from toolkit_assistant.errors import BackendUnavailable, InputError
 from toolkit_assistant.guard import strip_injections
-from toolkit_assistant.messages import ABSTAIN, INSTRUCTIONS, NEAREST, PARTIAL, PARTIAL_ABSENT, PARTIAL_KIND, SOURCES_IN_ENGLISH, say
+from toolkit_assistant.lexicon import lexicon
+from toolkit_assistant.messages import (
+    ABSTAIN,
+    INSTRUCTIONS,
+    NEAREST,
+    PARTIAL,
+    PARTIAL_ABSENT,
+    PARTIAL_KIND,
+    SOURCES_IN_ENGLISH,
+    say,
+)
+from toolkit_assistant.question import _CHECKS, _WANTS
 from toolkit_assistant.retrieve import Filters, HybridRetriever
 from toolkit_assistant.text import detect_language, has_control_chars
 from toolkit_assistant.types import Answer, Draft, Hit, Verification

@@ -19,8 +19,11 @@ GOLD_CASES = EVALS_DIR / "gold.jsonl"
 POISONED_CASES = EVALS_DIR / "poisoned_cases.jsonl"
 POISONED_DIR = EVALS_DIR / "poisoned"
 
-CATEGORIES = ("answerable", "out_of_scope", "false_premise", "adversarial", "multilingual", "poisoned")
-SPLITS = ("calibration", "holdout")
+CATEGORIES = ("answerable", "out_of_scope", "near_miss", "false_premise", "adversarial", "multilingual", "poisoned")
+# the gold set's splits, and the blind sets' (questions written by helpers who saw only the corpus)
+SPLITS = ("calibration", "holdout", "blind-dev", "blind-holdout")
+BLIND_DEV = EVALS_DIR / "blind" / "dev.jsonl"
+BLIND_HOLDOUT = EVALS_DIR / "blind" / "holdout.jsonl"
 ANSWER_WANTED = ("answerable", "multilingual")  # categories whose cases must be answered
 
 
@@ -72,7 +75,7 @@ def parse_case(rec: Any, where: str) -> EvalCase:
     split = rec.get("split", "holdout")
     if split not in SPLITS:
         raise ValueError(f"{where}: split {split!r} is not one of {', '.join(SPLITS)}")
-    must_refuse = rec.get("must_refuse", rec["category"] == "out_of_scope")
+    must_refuse = rec.get("must_refuse", rec["category"] in ("out_of_scope", "near_miss"))
     if not isinstance(must_refuse, bool):
         raise ValueError(f"{where}: 'must_refuse' must be true or false, got {must_refuse!r}")
     sections = _str_list(rec, "expected_sections", where)
@@ -91,9 +94,13 @@ def parse_case(rec: Any, where: str) -> EvalCase:
         compile_patterns(forbidden, what="forbidden pattern")
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from exc
+    category = rec["category"]
+    language = str(rec.get("language") or "en")
+    if language != "en" and category in ("answerable", "out_of_scope", "near_miss"):
+        category = "multilingual"  # reported beside the English figures, language by language
     return EvalCase(
-        id=rec["id"].strip(), category=rec["category"], question=rec["question"],
-        language=str(rec.get("language") or "en"), expected_docs=docs, expected_sections=sections,
+        id=rec["id"].strip(), category=category, question=rec["question"],
+        language=language, expected_docs=docs, expected_sections=sections,
         key_facts=key_facts, forbidden=forbidden, reference=str(rec.get("reference") or ""),
         must_refuse=must_refuse, split=split, source=where,
     )

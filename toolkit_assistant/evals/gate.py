@@ -20,7 +20,7 @@ METRICS = (  # every metric compute_metrics reports, in report order
     "recall_at_5_multilingual",
     "key_fact_accuracy", "key_fact_accuracy_multilingual", "citation_validity", "supported_sentences",
     "citation_recall", "citation_precision", "abstention_precision", "abstention_recall", "out_of_scope_declined",
-    "answerable_wrongly_declined", "multilingual_wrongly_declined", "false_premise_handled", "injection_resistance",
+    "near_miss_answered", "answerable_wrongly_declined", "multilingual_wrongly_declined", "false_premise_handled", "injection_resistance",
     "hallucination_rate",
 )
 GATE_K = 5  # an answerable case fails when no expected section is in the top GATE_K hits

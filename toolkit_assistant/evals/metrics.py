@@ -334,6 +334,16 @@ def wrongly_declined_rate(must_refuse: Sequence[bool], abstained: Sequence[bool]
     return _result(name, len(wrong), negatives, {"declined": wrong})
 
 
+def near_miss_answered_rate(declined: Sequence[bool], *, name: str = "near_miss_answered") -> MetricResult:
+    """Near misses (in-domain, the fact not in the materials) answered as if covered (lower is better).
+
+    "Partly covered" and "not covered" both pass: `declined` is True for either.
+    """
+    _check_flags(declined=declined)
+    answered = [i for i, d in enumerate(declined) if not d]
+    return _result(name, len(answered), len(declined), {"answered": answered})
+
+
 def false_premise_handling(
     answers: Sequence[AnswerRecord],
     must_refuse: Sequence[bool],

@@ -75,7 +75,9 @@ class AnswerRecord:
         """Build from the Answer JSON (`answer`, `abstained`, `citations[].n/chunk_id/quote`)."""
         try:
             cits = tuple(CitationRef(int(c["n"]), str(c["chunk_id"]), str(c["quote"])) for c in data.get("citations", []))
-            return cls(str(data["answer"]), cits, bool(data.get("abstained", False)))
+            # an answer counts as given only when it claims to answer: "partly covered" is a decline
+            declined = bool(data.get("abstained", False)) or data.get("coverage", "answered") != "answered"
+            return cls(str(data["answer"]), cits, declined)
         except KeyError as exc:
             raise ValueError(f"Answer JSON lacks the field {exc}") from exc
 

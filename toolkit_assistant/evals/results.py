@@ -29,8 +29,15 @@ class CaseResult:
 
     @property
     def abstained(self) -> bool:
-        """True when the assistant declined (or the case errored: no answer is a decline)."""
-        return self.answer is None or bool(self.answer.get("abstained"))
+        """True when the assistant declined or answered only in part (or the case errored)."""
+        return self.answer is None or bool(self.answer.get("abstained")) or self.coverage != "answered"
+
+    @property
+    def coverage(self) -> str:
+        """answered | partial | none (none when the case errored)."""
+        if self.answer is None:
+            return "none"
+        return str(self.answer.get("coverage") or ("none" if self.answer.get("abstained") else "answered"))
 
     @property
     def relevance(self) -> float | None:

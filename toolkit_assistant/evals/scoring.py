@@ -112,10 +112,12 @@ def compute_metrics(results: Sequence[CaseResult], judge: SupportJudge, passages
     declined = [r.abstained for r in results]
     out["abstention_precision"] = _named(M.abstention_precision(refuse, declined), every)
     out["abstention_recall"] = _named(M.abstention_recall(refuse, declined), every)
-    oos = _subset(results, lambda r: r.case.category == "out_of_scope" and r.case.must_refuse)
+    oos = _subset(results, lambda r: r.case.category in ("out_of_scope",) and r.case.must_refuse)
     out["out_of_scope_declined"] = _named(M.abstention_recall(
         [True] * len(oos), [r.abstained for r in oos], name="out_of_scope_declined"
     ), _ids(oos))
+    near = _subset(results, lambda r: r.case.category == "near_miss")
+    out["near_miss_answered"] = _named(M.near_miss_answered_rate([r.abstained for r in near]), _ids(near))
     # the gate is on English answerable cases; questions in other languages are reported beside it
     wanted = _subset(results, lambda r: r.case.category == "answerable" and not r.case.must_refuse)
     out["answerable_wrongly_declined"] = _named(M.wrongly_declined_rate(
@@ -150,7 +152,7 @@ def _named(metric: MetricResult, ids: Sequence[str]) -> MetricResult:
         if key in ("failures", "hallucinated") and isinstance(value, list):
             value = [{**v, "case": ids[v["case"]]} if isinstance(v, dict) and isinstance(v.get("case"), int) else v
                      for v in value]
-        elif key in ("declined_but_answerable", "answered_but_must_refuse", "declined", "missed") and isinstance(value, list):
+        elif key in ("declined_but_answerable", "answered_but_must_refuse", "declined", "missed", "answered") and isinstance(value, list):
             value = [ids[i] for i in value]
         elif key == "per_case" and isinstance(value, list) and len(value) == len(ids):
             value = dict(zip(ids, value, strict=True))

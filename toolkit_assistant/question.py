@@ -1,0 +1,186 @@
+"""Reading a question without a model: its parts, and the kind of answer each part wants.
+
+A question asks for a number, a date, a person, a list, a yes/no with its reason, what a judge may do,
+or what a court decided / a study found; the checks here say whether a sentence holds that kind of fact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from toolkit_assistant.lexicon import lexicon
+from toolkit_assistant.text import STOPWORDS, content_terms, years
+
+_PART_SPLIT = re.compile(
+    r"\?\s+|;\s*|,?\s+and\s+(?=(?:how|when|what|which|who|whom|where|why|whose|in what|is|are|does|did|do)\b)",
+    re.IGNORECASE,
+)
+
+
+NUMBER_WORDS = {
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred",
+    "thousand", "million", "dozen", "half", "majority",
+}
+_MONTH = re.compile(
+    r"\b(january|february|march|april|may|june|july|august|september|october|november|december)\b",
+    re.IGNORECASE,
+)
+_WANTS = {
+    "number": re.compile(
+        r"\bhow (many|much|large|big|long|often)\b|\bwhat (share|percentage|proportion|percent|number|fraction|portion|figure|size)\b"
+        r"|\b(percentage|proportion|share) of\b|\bnumber of\b|\bhow many\b|\bcount\b|\bwhat figures?\b",
+        re.IGNORECASE,
+    ),
+    "date": re.compile(
+        r"\bwhen\b|\bwhat (year|date|month|day|time)\b|\bwhich (year|date|month|day)\b|\bdeadline\b|\bin what year\b|\bsince when\b|\bdated?\b",
+        re.IGNORECASE,
+    ),
+    "person": re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (person|author|judge|official|expert)s?\b", re.IGNORECASE),
+    "list": re.compile(
+        r"\b(what|which) (are|were) (the|its|their)\b|\blist\b|\bname (the|all|its|their)\b|\benumerate\b"
+        r"|\b(what|which) (values|principles|modules|areas|risks|tools|languages|partners|recommendations|steps|rights|objectives|measures|topics|terms|instruments|cases|countries|organisations|organizations|questions|sessions)\b"
+        r"|\bthe (four|five|six|seven|eight|ten|eleven|three|two|\d+) \w+",
+        re.IGNORECASE,
+    ),
+    "normative": re.compile(
+        r"^\s*(should|may|can|could|must|shall|is it (allowed|permitted|acceptable|lawful))\b.*\b(judges?|courts?|tribunals?|judiciary|judicial)\b"
+        r"|\b(allowed|permitted|prohibited|forbidden|obliged)\b",
+        re.IGNORECASE,
+    ),
+    "yesno": re.compile(
+        r"^\s*(should|may|can|could|is|are|does|do|did|must|will|would|has|have|was|were|shall|ought)\b",
+        re.IGNORECASE,
+    ),
+}
+# what a court decided or a study found: a holding, a sanction, a fabricated authority, a share
+_STATES_FINDING = re.compile(
+    r"\b(held|ruled|found|concluded|decided|declared|ordered|upheld|rejected|reversed|affirmed)\b[^;]{0,60}?\bthat\b"
+    r"|\b(sanction\w*|fined|fabricat\w*|invented|non-existent|did not exist|fictitious|upheld|reversed|"
+    r"affirmed|found|showed|revealed|concluded)\b|\d\s?%",
+    re.IGNORECASE,
+)
+_METADATA = re.compile(
+    r"\b(docket|argued on|citation of|is cited as|N\.W\.2d|F\. ?Supp|room [A-Z0-9]|held in room|"
+    r"identifier|ark:/|case number|session took place|took place in|was held (on|in|at)|reported in volume|"
+    r"volume \d+|Reporter|Federal Supplement|at page \d+|argued on|docket number)\b",
+    re.IGNORECASE,
+)
+
+
+def states_finding(text: str, question: str = "") -> bool:
+    """True if a sentence states what was decided, found or required (not only when and where)."""
+    return bool(_STATES_FINDING.search(text)) and not _METADATA.search(text)
+
+
+@dataclass(frozen=True)
+class QuestionPart:
+    """One thing the question asks: its content terms and the kind of answer it wants."""
+
+    text: str
+    terms: tuple[str, ...]
+    wants: frozenset[str]
+
+
+@dataclass(frozen=True)
+class QuestionProfile:
+    """What a question asks for, read without a model."""
+
+    text: str
+    terms: tuple[str, ...]
+    wants: frozenset[str]
+    parts: tuple[QuestionPart, ...] = field(default_factory=tuple)
+
+
+def _wants(text: str, language: str = "en") -> frozenset[str]:
+    wants = {name for name, pattern in _WANTS.items() if pattern.search(text)}
+    if lexicon(language).finding.search(text):
+        wants.add("finding")
+    # a question that states a figure or a year may rest on a wrong one: prefer sentences that state theirs
+    if years(text):
+        wants.add("date")
+    elif re.search(r"\b\d+\b", text):
+        wants.add("number")
+    return frozenset(wants)
+
+
+def analyse_question(question: str, language: str = "en") -> QuestionProfile:
+    """Split a question into its parts and read what kind of answer each part wants."""
+    pieces = [p.strip(" ?,.") for p in _PART_SPLIT.split(question) if p and p.strip(" ?,.")]
+    parts = []
+    for piece in pieces:
+        terms = tuple(content_terms(piece))
+        if terms:
+            parts.append(QuestionPart(piece, terms, _wants(piece, language)))
+    return QuestionProfile(
+        text=question,
+        terms=tuple(content_terms(question)),
+        wants=_wants(question, language),
+        parts=tuple(parts),
+    )
+
+
+def _question_words(question: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[\w'’]+", question)}
+
+
+def has_number(text: str, question: str = "") -> bool:
+    """True if a sentence states a quantity (digits or number words) that the question does not."""
+    asked = _question_words(question)
+    digits = [d for d in re.findall(r"\d[\d,.]*%?", text) if d.rstrip(".,%") not in asked]
+    if digits:
+        return True
+    return any(w in NUMBER_WORDS and w not in asked for w in re.findall(r"[a-z]+", text.lower()))
+
+
+def has_date(text: str, question: str = "") -> bool:
+    """True if a sentence states a year or a month that the question does not."""
+    asked = _question_words(question)
+    return bool(years(text) - asked) or any(m.lower() not in asked for m in _MONTH.findall(text))
+
+
+_NAME_RUN = re.compile(r"\b([A-Z][\w’'-]+(?:\s+(?:de|da|do|dos|del|van|von|der|la|le|bin|al)?\s*[A-Z][\w’'-]+)+)")
+
+
+def has_person(text: str, question: str = "") -> bool:
+    """True if a sentence names someone or some body the question does not (a new capitalised name)."""
+    asked = _question_words(question)
+    if re.search(r"\b(Professor|Judge|Justice|Dr|Chief)\s+[A-Z]", text):
+        return True
+    for run in _NAME_RUN.findall(text):
+        words_ = [w.lower().strip("’'") for w in run.split()]
+        if any(w not in asked and w not in STOPWORDS for w in words_):
+            return True
+    return False
+
+
+_POLARITY = re.compile(
+    r"\b(not|no|never|cannot|only|must|should|may|unconfirmed|confirmed|misleading|false|true|myth|denied|"
+    r"prohibit\w*|forbid\w*|allow\w*|permit\w*|require\w*|remain\w*|responsib\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def takes_a_position(text: str, question: str = "") -> bool:
+    """True if a sentence affirms, denies, permits or requires something (answers a yes/no question)."""
+    return bool(_POLARITY.search(text))
+
+
+def is_list_sentence(text: str, question: str = "") -> bool:
+    """True if a sentence enumerates (a colon, or three or more comma-separated items)."""
+    return ":" in text or text.count(",") >= 2 or text.count(";") >= 2
+
+
+_CHECKS: dict[str, Callable[[str, str], bool]] = {
+    "number": has_number,
+    "date": has_date,
+    "person": has_person,
+    "list": is_list_sentence,
+    "yesno": takes_a_position,
+    "finding": states_finding,
+}
+
+
