@@ -1439,6 +1439,7 @@ def launch(settings: Settings) -> None:
     auth = parse_auth(settings.auth)
     assistant = open_assistant(settings, echo=lambda m: print(m, flush=True))
     demo = build_ui(assistant, settings)
+    from toolkit_assistant.openai_api import openai_router  # /v1/chat/completions, /v1/models (issue #18)
     demo.queue(max_size=settings.max_queue, default_concurrency_limit=settings.concurrency_limit)
     print(f"toolkit-assistant: http://{settings.host}:{settings.port}" + (" (login required)" if auth else ""),
           flush=True)
@@ -1459,4 +1460,5 @@ def launch(settings: Settings) -> None:
         show_error=False,
         quiet=True,
         css=CSS,
+        app_kwargs={"routes": openai_router(assistant, auth).routes},
     )
