@@ -91,14 +91,14 @@ def main(settings: Any = None, *, http: bool = False, host: str = "127.0.0.1", p
     from toolkit_assistant.config import apply_offline_env, load_settings
     from toolkit_assistant.pipeline import Assistant
 
+    if http and host not in LOOPBACK:
+        raise SystemExit(f"toolkit-assistant mcp --http binds loopback only (127.0.0.1), not {host!r}")
     settings = settings or load_settings()
     apply_offline_env(settings.state_dir)
     assistant = Assistant.from_settings(settings)
     if not http:
         build_server(assistant).run("stdio")
         return
-    if host not in LOOPBACK:
-        raise SystemExit(f"toolkit-assistant mcp --http binds loopback only (127.0.0.1), not {host!r}")
     import uvicorn
 
     from toolkit_assistant.ui import parse_auth
