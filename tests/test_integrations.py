@@ -290,3 +290,17 @@ def test_openai_client_needs_the_login_when_auth_is_set(serve_auth: str) -> None
     basic = httpx.get(serve_auth + "/models", auth=("judge", "s3cret"), timeout=30)
     assert basic.status_code == 200 and basic.json()["data"][0]["id"] == "toolkit-assistant"
     assert httpx.get(serve_auth.removesuffix("/v1") + "/config", timeout=30).status_code in (401, 403)
+
+
+def test_the_readme_langchain_example_runs(small_index: Path, tmp_path: Path) -> None:
+    import re
+    import subprocess
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Use it from other tools", 1)[1].split("### LangChain", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)  # type: ignore[union-attr]
+    proc = subprocess.run([sys.executable, "-c", code], env=child_env(small_index, tmp_path), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "passages retrieved" in proc.stdout and "court-rules:" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1].endswith("'none']")  # the World Cup question is declined
