@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import running_server, write_small_corpus
+
 from toolkit_assistant.config import OFFLINE_ENV, REPO_ROOT, Settings
 
 pytestmark = pytest.mark.integration
@@ -193,6 +193,27 @@ def test_reply_format_and_auth_checker() -> None:
                      "Note: Partly covered.")
 
 
+def test_openai_app_rejects_bad_requests_before_answering(assistant: Any) -> None:
+    from starlette.testclient import TestClient
+
+    from toolkit_assistant.openai_api import MAX_BODY_BYTES, openai_app
+
+    with TestClient(openai_app(assistant, [("judge", "s3cret")], concurrency=1)) as client:
+        headers = {"Authorization": f"Bearer {AUTH}"}
+        assert client.get("/v1/models").status_code == 401
+        assert client.post("/v1/chat/completions", content=b"{", headers=headers).status_code == 400
+        assert client.post("/v1/chat/completions", json={"messages": "hi"}, headers=headers).status_code == 400
+        assert client.post("/v1/chat/completions", json={"messages": [{"role": "system", "content": "x"}]},
+                           headers=headers).status_code == 400
+        big = {"messages": [{"role": "user", "content": "x" * (MAX_BODY_BYTES + 1)}]}
+        assert client.post("/v1/chat/completions", json=big, headers=headers).status_code == 413
+        ok = client.post("/v1/chat/completions", headers=headers, json={
+            "messages": [{"role": "user", "content": [{"type": "text", "text": ANSWERED_Q}]}],
+            "toolkit": {"doc_ids": ["court-rules"]}})
+        assert ok.status_code == 200
+        assert {c["doc_id"] for c in ok.json()["toolkit_answer"]["citations"]} <= {"court-rules"}
+
+
 def _serve(small_index: Path, tmp: Path, **env: str) -> tuple[Any, str]:
     port = free_port()
     cmd = [sys.executable, "-m", "toolkit_assistant", "serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -298,9 +319,9 @@ def test_the_readme_langchain_example_runs(small_index: Path, tmp_path: Path) ->
 
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Use it from other tools", 1)[1].split("### LangChain", 1)[1]
-    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)  # type: ignore[union-attr]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)  # type: ignore[union-attr]
     proc = subprocess.run([sys.executable, "-c", code], env=child_env(small_index, tmp_path), cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "passages retrieved" in proc.stdout and "court-rules:" in proc.stdout
     assert proc.stdout.strip().splitlines()[-1].endswith("'none']")  # the World Cup question is declined

@@ -11,7 +11,6 @@ Both take an `Assistant`; `from_settings()` builds one as the CLI does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -20,9 +19,10 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from pydantic import ConfigDict
 
+from toolkit_assistant.adapters import hit_metadata, make_filters
 from toolkit_assistant.pipeline import validate_question
-from toolkit_assistant.retrieve import Filters
-from toolkit_assistant.types import Hit
+
+__all__ = ["ToolkitAnswerer", "ToolkitRetriever", "hit_metadata", "make_filters"]
 
 
 def _assistant_from_settings(**overrides: Any) -> Any:
@@ -32,28 +32,6 @@ def _assistant_from_settings(**overrides: Any) -> Any:
     settings = load_settings(**overrides)
     apply_offline_env(settings.state_dir)
     return Assistant.from_settings(settings)
-
-
-def make_filters(doc_ids: Sequence[str] | str | None = None, kinds: Sequence[str] | str | None = None) -> Filters:
-    """Filters from lists (or comma-separated strings) of document ids and kinds."""
-
-    def tup(v: Sequence[str] | str | None) -> tuple[str, ...]:
-        if not v:
-            return ()
-        items = v.split(",") if isinstance(v, str) else [str(x) for x in v]
-        return tuple(x.strip() for x in items if x and x.strip())
-
-    return Filters(doc_ids=tup(doc_ids), kinds=tup(kinds))
-
-
-def hit_metadata(hit: Hit) -> dict[str, Any]:
-    """The citation fields of a hit, as LangChain Document metadata (and the MCP `search` result)."""
-    c = hit.chunk
-    return {
-        "chunk_id": c.id, "doc_id": c.doc_id, "title": c.title, "section": c.section,
-        "section_title": c.section_title, "page": c.page, "status": c.status, "source_url": c.source_url,
-        "score": round(float(hit.score), 4),
-    }
 
 
 class ToolkitRetriever(BaseRetriever):

@@ -21,7 +21,7 @@ def build_server(assistant: Any) -> Any:
     """An MCPServer with the ask, search and sources tools over `assistant`."""
     from mcp.server.mcpserver import MCPServer
 
-    from toolkit_assistant.langchain import hit_metadata, make_filters
+    from toolkit_assistant.adapters import hit_metadata, make_filters
     from toolkit_assistant.pipeline import validate_question
 
     server = MCPServer(

@@ -106,7 +106,7 @@ def last_user_question(messages: Any) -> tuple[str, str | None]:
 
 
 def _filters(body: dict[str, Any]) -> Any:
-    from toolkit_assistant.langchain import make_filters
+    from toolkit_assistant.adapters import make_filters
 
     extra = body.get("toolkit") if isinstance(body.get("toolkit"), dict) else {}
     return make_filters(extra.get("doc_ids") or body.get("doc_ids"), extra.get("kinds") or body.get("kinds"))
@@ -126,16 +126,22 @@ def _stream(reply: str, answer: dict[str, Any], cid: str, created: int) -> Itera
     yield "data: [DONE]\n\n"
 
 
-def openai_router(assistant: Any, auth: AuthPairs | AuthChecker = None) -> Any:
+MAX_BODY_BYTES = 1_000_000
+
+
+def openai_router(assistant: Any, auth: AuthPairs | AuthChecker = None, *, concurrency: int = 4) -> Any:
     """A FastAPI APIRouter with /v1/models and /v1/chat/completions over `assistant`.
 
     `auth`: TOOLKIT_AUTH's (user, password) pairs (see ui.parse_auth), or a checker of the Authorization header.
+    `concurrency`: questions answered at once (the rest wait), as TOOLKIT_CONCURRENCY_LIMIT does for the app.
     """
+    import anyio.to_thread
+    from anyio import CapacityLimiter
     from fastapi import APIRouter
-    from fastapi.concurrency import run_in_threadpool
     from fastapi.responses import JSONResponse, StreamingResponse
 
     check = auth if callable(auth) else auth_checker(auth)
+    limiter = CapacityLimiter(max(1, concurrency))
     router = APIRouter()
 
     def error(status: int, message: str, kind: str) -> JSONResponse:
@@ -157,8 +163,13 @@ def openai_router(assistant: Any, auth: AuthPairs | AuthChecker = None) -> Any:
     async def chat(request: Request) -> Any:
         if (resp := denied(request)) is not None:
             return resp
+        if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+            return error(413, f"The request body is larger than {MAX_BODY_BYTES:,} bytes", "invalid_request_error")
+        raw = await request.body()
+        if len(raw) > MAX_BODY_BYTES:
+            return error(413, f"The request body is larger than {MAX_BODY_BYTES:,} bytes", "invalid_request_error")
         try:
-            body = await request.json()
+            body = json.loads(raw)
         except ValueError:
             return error(400, "The body must be JSON", "invalid_request_error")
         if not isinstance(body, dict):
@@ -169,7 +180,8 @@ def openai_router(assistant: Any, auth: AuthPairs | AuthChecker = None) -> Any:
         try:
             question, previous = last_user_question(body.get("messages"))
             filters = _filters(body)
-            result = await run_in_threadpool(assistant.ask, question, filters=filters, previous=previous)
+            result = await anyio.to_thread.run_sync(
+                lambda: assistant.ask(question, filters=filters, previous=previous), limiter=limiter)
         except InputError as exc:
             return error(400, str(exc), "invalid_request_error")
         except ToolkitError as exc:
@@ -190,15 +202,15 @@ def openai_router(assistant: Any, auth: AuthPairs | AuthChecker = None) -> Any:
     return router
 
 
-def openai_app(assistant: Any, auth: AuthPairs | AuthChecker = None) -> Any:
+def openai_app(assistant: Any, auth: AuthPairs | AuthChecker = None, *, concurrency: int = 4) -> Any:
     """A FastAPI app serving only the OpenAI-compatible routes."""
     from fastapi import FastAPI
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(openai_router(assistant, auth))
+    app.include_router(openai_router(assistant, auth, concurrency=concurrency))
     return app
 
 
-def mount_openai(fastapi_app: Any, assistant: Any, auth: AuthPairs | AuthChecker = None) -> None:
-    """Add the OpenAI-compatible routes to an existing FastAPI app (e.g. Gradio's)."""
-    fastapi_app.include_router(openai_router(assistant, auth))
+def mount_openai(fastapi_app: Any, assistant: Any, auth: AuthPairs | AuthChecker = None, *, concurrency: int = 4) -> None:
+    """Add the OpenAI-compatible routes to an existing FastAPI app (e.g. Gradio's, after launch: `demo.app`)."""
+    fastapi_app.include_router(openai_router(assistant, auth, concurrency=concurrency))

@@ -1460,5 +1460,5 @@ def launch(settings: Settings) -> None:
         show_error=False,
         quiet=True,
         css=CSS,
-        app_kwargs={"routes": openai_router(assistant, auth).routes},
+        app_kwargs={"routes": openai_router(assistant, auth, concurrency=settings.concurrency_limit).routes},
     )
