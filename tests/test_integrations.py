@@ -159,6 +159,49 @@ def test_mcp_client_lists_the_tools_and_calls_them_over_stdio(small_index: Path,
     assert [d["doc_id"] for d in docs] == ["court-rules", "survey-x", "values"] and "path" not in docs[0]
 
 
+def test_mcp_client_over_http_on_loopback_with_login(small_index: Path, tmp_path: Path) -> None:
+    import subprocess
+    import time
+
+    import anyio
+    import httpx2
+    from mcp.client.session import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "toolkit_assistant", "mcp", "--http", "--port", str(port)],
+                            env=child_env(small_index, tmp_path, TOOLKIT_AUTH=AUTH), cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:  # the port opens once the model is loaded
+            assert proc.poll() is None and time.monotonic() < deadline, "mcp --http did not start"
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.3)
+        assert httpx2.post(f"http://127.0.0.1:{port}/mcp", json={}).status_code == 401
+        seen: dict[str, Any] = {}
+
+        async def session() -> None:
+            with anyio.fail_after(60):
+                async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {AUTH}"}, timeout=60) as http, \
+                        streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http) as streams, \
+                        ClientSession(streams[0], streams[1]) as s:
+                    await s.initialize()
+                    seen["tools"] = {t.name for t in (await s.list_tools()).tools}
+                    seen["ask"] = (await s.call_tool("ask", {"question": ANSWERED_Q})).structured_content
+
+        anyio.run(session)
+        assert seen["tools"] == {"ask", "search", "sources"} and "44%" in seen["ask"]["answer"]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def test_mcp_http_app_requires_login_when_auth_is_set(assistant: Any, small_index: Path) -> None:
     from starlette.testclient import TestClient
 

@@ -231,7 +231,10 @@ def mcp(ctx: click.Context, http: bool, port: int) -> None:
     """Serve the ask, search and sources tools to MCP clients (stdio by default)."""
     from toolkit_assistant.mcp_server import main as mcp_main
 
-    mcp_main(_settings(ctx), http=http, port=port)
+    try:
+        mcp_main(_settings(ctx), http=http, port=port)
+    except ToolkitError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def main() -> None:
