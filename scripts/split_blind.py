@@ -19,15 +19,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("raw", nargs="+", type=Path)
     ap.add_argument("--out", type=Path, default=Path("evals/blind"))
+    ap.add_argument("--dev-only", nargs="*", type=Path, default=[],
+                    help="Files whose cases all go to dev (a set written later, to tune on without the holdout).")
     args = ap.parse_args()
     splits: dict[str, list[dict]] = {"dev": [], "holdout": []}
-    for path in args.raw:
+    for path in [*args.raw, *args.dev_only]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
             case = json.loads(line)
             digest = int(hashlib.sha1(case["id"].encode()).hexdigest(), 16)
-            name = "holdout" if digest % 2 else "dev"
+            name = "holdout" if digest % 2 and path not in args.dev_only else "dev"
             case["split"] = f"blind-{name}"
             splits[name].append(case)
     args.out.mkdir(parents=True, exist_ok=True)

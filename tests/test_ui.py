@@ -19,7 +19,7 @@ import pytest
 from toolkit_assistant.app.actions import as_tuple, check_case
 from toolkit_assistant.app.chat import rewrite_followup
 from toolkit_assistant.app.i18n import UI_LANGUAGES, UI_TEXT, browser_language, ui_text, ui_translations
-from toolkit_assistant.app.launch import parse_auth
+from toolkit_assistant.auth import parse_auth
 from toolkit_assistant.app.render import (
     chat_text,
     draft_message,

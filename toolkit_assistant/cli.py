@@ -234,6 +234,20 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+@cli.command()
+@click.option("--http", is_flag=True, help="Serve streamable HTTP on 127.0.0.1 instead of stdio (login applies).")
+@click.option("--port", type=int, default=8765, help="Port for --http (always bound to 127.0.0.1).")
+@click.pass_context
+def mcp(ctx: click.Context, http: bool, port: int) -> None:
+    """Serve the ask, search and sources tools to MCP clients (stdio by default)."""
+    from toolkit_assistant.mcp_server import main as mcp_main
+
+    try:
+        mcp_main(cli_settings(ctx), http=http, port=port)
+    except ToolkitError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def main() -> None:
     """Entry point for python -m toolkit_assistant."""
     cli(prog_name="toolkit-assistant")
