@@ -67,7 +67,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, as_json: 
         report = run_ingest(
             targets,
             location=location,
-            embedder=get_embedder(s.embedding),
+            embedder=get_embedder(s.embedding, export_onnx=True),  # questions then skip torch (onnx_embed)
             index_dir=s.index_dir,
             chunk_size=s.chunk_size,
             chunk_overlap=s.chunk_overlap,
