@@ -4,7 +4,12 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+PYPROJECT_HASH := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# base: what `make run` needs (the package and its default dependencies, no optional backend);
+# full: every extra, for `make test` (llama-cpp-python compiles from source once, about 7 minutes)
+STAMP := $(VENV)/.installed-base-$(PYPROJECT_HASH)
+STAMP_FULL := $(VENV)/.installed-full-$(PYPROJECT_HASH)
+EXTRAS := test,llamacpp,openai,ollama,multilingual
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 export HF_HUB_DISABLE_TELEMETRY=1
@@ -13,18 +18,29 @@ export GRADIO_ANALYTICS_ENABLED=False
 export ANONYMIZED_TELEMETRY=False
 export TOKENIZERS_PARALLELISM=false
 
-.PHONY: run test install index browser bench eval clean
+.PHONY: run test install install-full onnx index browser bench eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	# the CPU build of torch that lies on this disk, before anything can pull a CUDA build
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e '.[test,llamacpp,openai,ollama,multilingual]'
+	$(PIP) install -q -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP)
+$(STAMP_FULL): $(STAMP)
+	$(PIP) install -q -e '.[$(EXTRAS)]'
+	rm -f $(VENV)/.installed-full-*
+	touch $(STAMP_FULL)
+
+# MiniLM exported to ONNX once (.toolkit/onnx/): questions are then embedded without importing torch
+onnx: $(STAMP)
+	@$(PY) -m toolkit_assistant.onnx_embed status >/dev/null || $(PY) -m toolkit_assistant.onnx_embed export
+
+install: $(STAMP) onnx
+
+install-full: $(STAMP_FULL) onnx
 
 index: install
 	$(VENV)/bin/toolkit-assistant ingest
@@ -38,16 +54,16 @@ browser:
 	  else echo "chromium missing and not root: browser tests will be skipped"; fi; }
 
 # pytest (every tier), then the quality gate on a fresh index of corpus/ (exit 1 when a metric misses its target)
-test: install browser
+test: install-full browser
 	$(PY) -m pytest -q
 	rm -rf .toolkit/ci-index
 	TOOLKIT_INDEX_DIR=.toolkit/ci-index $(VENV)/bin/toolkit-assistant ingest
 	TOOLKIT_INDEX_DIR=.toolkit/ci-index $(VENV)/bin/toolkit-assistant eval --report evals/results
 
-eval: install
+eval: install-full
 	$(VENV)/bin/toolkit-assistant eval --report evals/results
 
-bench: install
+bench: install-full
 	$(VENV)/bin/toolkit-assistant bench
 
 clean:

@@ -125,12 +125,40 @@ _CACHE: dict[str, Embedder] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def get_embedder(name: str) -> Embedder:
-    """The embedder for a setting value (minilm or e5), loaded once per process."""
+def _minilm(export_onnx: bool = False) -> Embedder:
+    """MiniLM by onnxruntime when its ONNX export exists (no torch import), else by sentence-transformers.
+
+    export_onnx (ingest): when the file is missing, export it first in a child process (it needs torch,
+    transformers and onnx; a failed export only leaves the sentence-transformers path). TOOLKIT_ONNX=0
+    forces sentence-transformers.
+    """
+    import os
+
+    if os.environ.get("TOOLKIT_ONNX", "1").strip().lower() not in ("0", "false", "no", "off"):
+        from toolkit_assistant import onnx_embed
+
+        path = onnx_embed.find_onnx()
+        if path is None and export_onnx:
+            path = onnx_embed.export_in_subprocess()
+        if path is not None:
+            try:
+                return onnx_embed.OnnxMiniLMEmbedder(path)
+            except Exception as exc:  # noqa: BLE001 - a broken file: the torch path still works
+                import logging
+
+                logging.getLogger(__name__).warning("ONNX embedder %s unusable (%s); using sentence-transformers", path, exc)
+    return MiniLMEmbedder()
+
+
+def get_embedder(name: str, export_onnx: bool = False) -> Embedder:
+    """The embedder for a setting value (minilm or e5), loaded once per process.
+
+    export_onnx=True (ingest) exports MiniLM to ONNX first when that file is missing.
+    """
     with _CACHE_LOCK:
         if name not in _CACHE:
             if name == "minilm":
-                _CACHE[name] = MiniLMEmbedder()
+                _CACHE[name] = _minilm(export_onnx)
             elif name == "e5":
                 _CACHE[name] = E5Embedder()
             else:
