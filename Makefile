@@ -38,7 +38,7 @@ $(STAMP_FULL): $(STAMP)
 onnx: $(STAMP)
 	@$(PY) -m toolkit_assistant.onnx_embed status >/dev/null || $(PY) -m toolkit_assistant.onnx_embed export
 
-install: $(STAMP) onnx
+install: $(STAMP)
 
 install-full: $(STAMP_FULL) onnx
 

@@ -33,9 +33,7 @@ from toolkit_assistant.text import STOPWORDS, SYNONYMS, stem, words
 Coverage = Literal["answered", "partial", "none"]
 
 # topic evidence: below both, nothing retrieved is about the question
-TOPIC_MIN_SIM = 0.42  # cosine of the best sentence (MiniLM scale; e5 is rescaled to it)
 TOPIC_MIN_TERMS = 0.34  # weighted share of the question's words found in the best passages
-TOPIC_STRONG_SIM = 0.55
 # a question word counts as telling when it is rarer than this among the indexed chunks
 COMMON_DF = 0.25
 
@@ -225,6 +223,8 @@ def assess(
     absence: bool,
     df: Callable[[str], float],
     multilingual: bool = False,
+    topic_min_sim: float = 0.42,
+    foreign_min_sim: float | None = None,
 ) -> Decision:
     """The decision for one question; see the module docstring.
 
@@ -239,6 +239,8 @@ def assess(
         absence: the best sentence says the materials lack the fact.
         df: share of indexed chunks holding a stemmed term.
         multilingual: the question is in another language than the passages (words cannot match).
+        topic_min_sim: the best sentence similarity at which the passages are about the question.
+        foreign_min_sim: the same for a question in another language (meaning alone decides).
     """
     terms = focus_terms(question, language)
     have = passage_words(passage_texts + title_texts)
@@ -247,9 +249,9 @@ def assess(
     share = sum(weights[t] for t, _, _ in terms if present(t, have)) / total if terms else 0.0
     evidence = Evidence(best_sim=best_sim, top_dense=top_dense, agree=agree, term_share=share)
     foreign = multilingual and language != "en"
-    topic = best_sim >= TOPIC_MIN_SIM or (share >= TOPIC_MIN_TERMS and (agree or best_sim >= TOPIC_MIN_SIM - 0.08))
+    topic = best_sim >= topic_min_sim or (share >= TOPIC_MIN_TERMS and (agree or best_sim >= topic_min_sim - 0.08))
     if foreign:
-        topic = best_sim >= TOPIC_MIN_SIM
+        topic = best_sim >= (topic_min_sim if foreign_min_sim is None else foreign_min_sim)
     if not topic:
         return Decision("none", "nothing retrieved is about the question", evidence)
     # what the question asks for that the passages do not hold: the head of its wh-phrase ("what

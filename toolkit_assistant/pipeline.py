@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from toolkit_assistant.answer import Candidate, ExtractiveGenerator, compose, nearest_topics
-from toolkit_assistant.config import DEFAULT_MIN_RELEVANCE
 from toolkit_assistant.coverage import Decision, assess, counted_thing, counts, doc_freq
 from toolkit_assistant.errors import BackendUnavailable, InputError
 from toolkit_assistant.guard import strip_injections
@@ -127,7 +126,7 @@ class Assistant:
         *,
         top_k: int = 8,
         max_citations: int = 4,
-        min_relevance: float = DEFAULT_MIN_RELEVANCE["minilm"],
+        min_relevance: float | None = None,
         max_question_chars: int = 2000,
         verify_mode: str = "remove",
         backend: str = "extractive",
@@ -146,7 +145,8 @@ class Assistant:
             multilingual=getattr(self.embedder, "multilingual", False),
         )
         self.top_k = top_k
-        self.min_relevance = min_relevance
+        # the similarity at which passages are about the question (the embedding model's own by default)
+        self.min_relevance = min_relevance if min_relevance is not None else getattr(self.embedder, "topic_min_sim", 0.42)
         self.max_question_chars = max_question_chars
         self.verify_mode = verify_mode
         self.backend = backend
@@ -365,6 +365,8 @@ class Assistant:
             absence=bool(lex.absence.search(best.span.text)) and not lex.absence.search(question),
             df=lambda term: doc_freq(bm25, term),
             multilingual=getattr(self.embedder, "multilingual", False),
+            topic_min_sim=self.min_relevance,
+            foreign_min_sim=getattr(self.embedder, "foreign_min_sim", None),
         )
 
     def _partial(
