@@ -43,10 +43,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, as_json: 
     s = cli_settings(ctx)
     targets = list(paths) or [s.corpus_dir]
     try:
-        from toolkit_assistant.embeddings import get_embedder
-
         report = ingest_with(s, targets, rebuild=rebuild,
-                             embedder=get_embedder(s.embedding, export_onnx=True),  # questions then skip torch
                              progress=None if as_json else (lambda m: click.echo(f"  {m}", err=True)))
     except ToolkitError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -32,13 +32,13 @@ def apply_offline_env(state_dir: Path | None = None) -> None:
 
 
 Backend = Literal["extractive", "llamacpp", "ollama", "openai"]
-EmbeddingName = Literal["minilm", "e5"]
+EmbeddingName = Literal["auto", "minilm", "e5"]
 
 
 # The similarity (rescaled to a common scale) at which the best passage sentence is taken to be about the
 # question, per embedding model (coverage.py decides the rest from the evidence); `eval --calibrate` shows
 # how the outcomes move with it on the calibration split.
-DEFAULT_MIN_RELEVANCE = {"minilm": 0.42, "e5": 0.45}
+DEFAULT_MIN_RELEVANCE = {"auto": 0.42, "minilm": 0.42, "e5": 0.45}
 
 
 class Settings(BaseSettings):
@@ -57,7 +57,12 @@ class Settings(BaseSettings):
     collection: str = Field("toolkit", description="Name prefix of the Chroma collections.")
     backend: Backend = Field("extractive", description="How answers are written.")
     embedding: EmbeddingName = Field(
-        "e5", description="Embedding model: e5 (multilingual, the default) or minilm (English only)."
+        "auto",
+        description=(
+            "Embedding model: auto (the default: English questions by MiniLM, questions in other languages "
+            "by multilingual e5, from two indexes built together), minilm (English only) or e5 (one "
+            "multilingual index for every language)."
+        ),
     )
     chunk_size: int = Field(1000, ge=200, le=8000, description="Largest chunk, in characters.")
     chunk_overlap: int = Field(
@@ -114,6 +119,17 @@ class Settings(BaseSettings):
         if self.min_relevance is not None:
             return self.min_relevance
         return DEFAULT_MIN_RELEVANCE.get(self.embedding, 0.45)
+
+    def indexes(self) -> list[tuple[str, Path, str]]:
+        """(embedding model, index folder, collection prefix) of each index: the main one first.
+
+        With `auto`, English questions use the MiniLM index at index_dir and questions in other languages
+        the e5 index beside it (index_dir + "-multilingual", collection prefix + "_ml").
+        """
+        if self.embedding == "auto":
+            sibling = self.index_dir.with_name(self.index_dir.name + "-multilingual")
+            return [("minilm", self.index_dir, self.collection), ("e5", sibling, f"{self.collection}_ml")]
+        return [(self.embedding, self.index_dir, self.collection)]
 
     @property
     def state_dir(self) -> Path:

@@ -132,6 +132,7 @@ class Assistant:
         backend: str = "extractive",
         generator_factory: Callable[[str], Generator] | None = None,
         query_log: QueryLog | None = None,
+        foreign: Assistant | None = None,
     ) -> None:
         """Wire the stages; `generator_factory(name)` builds LLM generators on first use."""
         self.reader = reader
@@ -154,6 +155,8 @@ class Assistant:
         self._generators: dict[str, Generator] = {}
         self._gen_lock = threading.Lock()
         self.query_log = query_log
+        # answers questions in languages other than English, from its own (multilingual) index
+        self.foreign = foreign
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
@@ -162,9 +165,17 @@ class Assistant:
         from toolkit_assistant.embeddings import get_embedder
         from toolkit_assistant.store import IndexReader, location_for
 
-        embedder = get_embedder(settings.embedding)
-        location = location_for(settings.index_dir, settings.chroma_url, settings.collection)
-        reader = IndexReader(location, embedder)
+        (model, index_dir, collection), *others = settings.indexes()
+        embedder = get_embedder(model)
+        reader = IndexReader(location_for(index_dir, settings.chroma_url, collection), embedder)
+        foreign = None
+        for model2, index_dir2, collection2 in others:  # questions in other languages (TOOLKIT_EMBEDDING=auto)
+            foreign = cls(
+                IndexReader(location_for(index_dir2, settings.chroma_url, collection2), get_embedder(model2)),
+                top_k=settings.top_k, max_citations=settings.max_citations, max_question_chars=settings.max_question_chars,
+                verify_mode=settings.verify_mode, backend=settings.backend,
+                generator_factory=lambda name: make_generator(name, settings),
+            )
         log = QueryLog(settings.query_log, hash_only=settings.query_log_hash_only) if settings.query_log else None
         return cls(
             reader,
@@ -176,6 +187,7 @@ class Assistant:
             backend=settings.backend,
             generator_factory=lambda name: make_generator(name, settings),
             query_log=log,
+            foreign=foreign,
         )
 
     def _sentence_vectors(self, chunks: list[Any]) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
@@ -237,6 +249,12 @@ class Assistant:
         question = validate_question(question, self.max_question_chars)
         asked, injected = strip_injections(question)
         language = detect_language(asked or question)
+        if language != "en" and self.foreign is not None:
+            answer = self.foreign.ask(
+                question, k=k, backend=backend, filters=filters, on_token=on_token, explain=explain, previous=previous
+            )
+            self._log(answer)
+            return answer
         notices: list[str] = []
         if injected:
             notices.append(
@@ -341,7 +359,8 @@ class Assistant:
         by_dense = [h.chunk.id for h in sorted(hits, key=lambda h: -(h.dense or 0.0))[:3]]
         by_lex = [h.chunk.id for h in sorted((h for h in hits if h.lexical), key=lambda h: -(h.lexical or 0.0))[:3]]
         # only the kinds the question asks for in words: a year it states is a premise to check
-        wanted = [w for w in ("number", "date", "person") if _WANTS[w].search(question)]
+        own = lexicon(language).wants
+        wanted = [w for w in ("number", "date", "person") if _WANTS[w].search(question) or (w in own and own[w].search(question))]
         missing_kind = ""
         if wanted and not any(_CHECKS[w](c.span.text, question) for w in wanted for c in chosen):
             missing_kind = wanted[0]

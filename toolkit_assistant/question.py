@@ -97,6 +97,7 @@ class QuestionProfile:
 
 def _wants(text: str, language: str = "en") -> frozenset[str]:
     wants = {name for name, pattern in _WANTS.items() if pattern.search(text)}
+    wants |= {name for name, pattern in lexicon(language).wants.items() if pattern.search(text)}
     if lexicon(language).finding.search(text):
         wants.add("finding")
     # a question that states a figure or a year may rest on a wrong one: prefer sentences that state theirs

@@ -88,18 +88,27 @@ def ingest_with(
     from toolkit_assistant.indexer import run_ingest
     from toolkit_assistant.store import location_for
 
-    location = location_for(settings.index_dir, settings.chroma_url, settings.collection)
-    return run_ingest(
-        list(paths),
-        location=location,
-        embedder=embedder if embedder is not None else get_embedder(settings.embedding),
-        index_dir=settings.index_dir,
-        chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap,
-        max_bytes=int(settings.max_file_mb * 1e6),
-        rebuild=rebuild,
-        progress=progress,
-    )
+    reports = []
+    for i, (model, index_dir, collection) in enumerate(settings.indexes()):
+        if i and progress:
+            progress(f"the {model} index for questions in other languages ({index_dir})")
+        reports.append(run_ingest(
+            list(paths),
+            location=location_for(index_dir, settings.chroma_url, collection),
+            embedder=embedder if (embedder is not None and i == 0) else get_embedder(model, export_onnx=model == "minilm"),
+            index_dir=index_dir,
+            chunk_size=settings.chunk_size,
+            chunk_overlap=settings.chunk_overlap,
+            max_bytes=int(settings.max_file_mb * 1e6),
+            rebuild=rebuild,
+            progress=progress,
+        ))
+    main = reports[0]
+    if len(reports) > 1:
+        # the run took as long as both builds; the summary counts the main index's documents
+        main.seconds = sum(r.seconds for r in reports)
+        main.up_to_date = all(r.up_to_date for r in reports)
+    return main
 
 
 def open_assistant(settings: Settings, echo: Callable[[str], None] = print) -> Assistant:

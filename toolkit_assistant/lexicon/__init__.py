@@ -1,6 +1,6 @@
 """Word lists that read a question, as data: one JSON file per language (en.json, fr.json, ...).
 
-Each file holds `filler` (question words that carry no topic: "actually", "exactly"), `finding`
+Each file holds `wants` (patterns of the kinds of answer a question asks for), `filler` (question words that carry no topic: "actually", "exactly"), `finding`
 (patterns of questions that ask what a court decided or a study found) and `absence` (phrases with
 which a passage says that a fact is missing). A language without its own file uses English.
 """
@@ -22,6 +22,9 @@ class Lexicon:
     filler: frozenset[str]
     finding: re.Pattern[str]
     absence: re.Pattern[str]
+    # the kinds of answer a question wants ("number", "date", "person", "list", "yesno", ...), in this
+    # language's words (English reads them with answer-type patterns in question.py)
+    wants: dict[str, re.Pattern[str]]
 
 
 @lru_cache(maxsize=16)
@@ -37,4 +40,5 @@ def lexicon(language: str) -> Lexicon:
         filler=frozenset(raw.get("filler", [])),
         finding=re.compile("|".join(raw.get("finding", [])) or r"(?!x)x", re.IGNORECASE),
         absence=re.compile("|".join(raw.get("absence", [])) or r"(?!x)x", re.IGNORECASE),
+        wants={k: re.compile("|".join(v), re.IGNORECASE) for k, v in raw.get("wants", {}).items() if v},
     )

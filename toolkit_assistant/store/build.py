@@ -134,7 +134,26 @@ def write_generation(
     """Build a complete generation (vectors, sentences, BM25, chunk list) aside, then publish it."""
     gen = manifest.generation
     col_chunks, col_sents = location.collections(gen, create=True)
-    vecs = embed_with_cache([embed_text(c) for c in chunks], embedder, cache)
+    sent_ids, sent_texts, sent_meta, owner = [], [], [], []
+    for k, c in enumerate(chunks):
+        for j, span in enumerate(split_sentences(c.text)):
+            sent_ids.append(f"{c.id}#{j}")
+            sent_texts.append(span.text)
+            sent_meta.append({"chunk_id": c.id, "start": span.start, "end": span.end})
+            owner.append(k)
+    svecs = embed_with_cache(sent_texts, embedder, cache)
+    if progress:
+        progress(f"sentences {len(sent_ids)} embedded")
+    if getattr(embedder, "chunk_vectors_from_sentences", False) and len(svecs):
+        # a slow model embeds each sentence once: a chunk's vector is the mean of its sentences' vectors
+        vecs = np.zeros((len(chunks), svecs.shape[1]), dtype=np.float32)
+        np.add.at(vecs, np.asarray(owner), svecs)
+        empty = [k for k in range(len(chunks)) if not vecs[k].any()]
+        if empty:
+            vecs[empty] = embed_with_cache([embed_text(chunks[k]) for k in empty], embedder, cache)
+        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+    else:
+        vecs = embed_with_cache([embed_text(c) for c in chunks], embedder, cache)
     for i in range(0, len(chunks), BATCH):
         part = chunks[i : i + BATCH]
         col_chunks.add(
@@ -145,21 +164,12 @@ def write_generation(
         )
         if progress:
             progress(f"vectors {min(i + BATCH, len(chunks))}/{len(chunks)} chunks")
-    sent_ids, sent_texts, sent_meta = [], [], []
-    for c in chunks:
-        for j, span in enumerate(split_sentences(c.text)):
-            sent_ids.append(f"{c.id}#{j}")
-            sent_texts.append(span.text)
-            sent_meta.append({"chunk_id": c.id, "start": span.start, "end": span.end})
-    svecs = embed_with_cache(sent_texts, embedder, cache)
     for i in range(0, len(sent_ids), BATCH):
         col_sents.add(
             ids=sent_ids[i : i + BATCH],
             embeddings=svecs[i : i + BATCH].tolist(),
             metadatas=sent_meta[i : i + BATCH],
         )
-    if progress:
-        progress(f"sentences {len(sent_ids)} embedded")
     gen_dir = location.gen_dir(gen)
     if gen_dir is not None:
         with (gen_dir / "chunks.jsonl").open("w", encoding="utf-8") as fh:
