@@ -28,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 
 from toolkit_assistant.lexicon import lexicon
-from toolkit_assistant.text import STOPWORDS, SYNONYMS, stem, words
+from toolkit_assistant.text import STOPWORDS, SYNONYMS, split_sentences, stem, words
 
 Coverage = Literal["answered", "partial", "none"]
 
@@ -87,11 +87,14 @@ def passage_words(texts: list[str]) -> set[str]:
     out: set[str] = set()
     for t in texts:
         for w in words(t):
-            out.add(w)
-            s = stem(w)
-            out.add(s)
-            if len(s) >= 7:
-                out.add(s[:6])
+            for part in {w, *w.split("-")}:
+                if not part:
+                    continue
+                out.add(part)
+                s = stem(part)
+                out.add(s)
+                if len(s) >= 7:
+                    out.add(s[:6])
     return out
 
 
@@ -187,6 +190,13 @@ def counts(sentence: str, thing: str) -> bool:
     return False
 
 
+def asking_sentence(question: str) -> str:
+    """The sentence of a question that asks (the last one with a question mark), else the whole text."""
+    parts = [span.text for span in split_sentences(question.strip())]
+    asks = [p for p in parts if "?" in p]
+    return asks[-1] if asks else question
+
+
 def doc_freqs(bm25: Any) -> tuple[dict[int, int], int]:
     """Token id -> number of chunks holding it, and the number of chunks, from a bm25s index (cached on it)."""
     cached = getattr(bm25, "_toolkit_dfs", None)
@@ -259,11 +269,13 @@ def assess(
     missing: list[str] = []
     if not foreign:
         heads = set(focus_heads(question, language))
+        # a name in a sentence of context ("I sit in Bogotá. What must I ...?") is not what is asked
+        asking = set(t for t, _, _ in focus_terms(asking_sentence(question), language))
         for t, surface, is_name in terms:
             if any(ch.isdigit() for ch in surface):
                 continue  # a figure in the question is a premise to check, not a topic
             if is_name:
-                if not present(t, have) and not (len(t) >= 6 and any(w.startswith(t[:5]) for w in have)):
+                if t in asking and not present(t, have) and not (len(t) >= 6 and any(w.startswith(t[:5]) for w in have)):
                     missing.append(surface)
             elif t in heads and not present(t, have) and df(t) < COMMON_DF:
                 missing.append(surface)

@@ -349,7 +349,11 @@ class Assistant:
         return answer
 
     def decide(self, question: str, language: str, hits: list[Hit], cands: list[Candidate], chosen: list[Candidate]) -> Decision:
-        """Answered, partly covered or not covered, from the evidence (see coverage.py)."""
+        """Answered, partly covered or not covered, from the evidence (see coverage.py).
+
+        When no chosen sentence holds the kind of fact asked for (a count, a date, a name) but another
+        close candidate does, that sentence is added to `chosen`.
+        """
         ex = self.extractive
         best = max(chosen, key=lambda c: c.score)
         top_ids = {h.chunk.id for h in hits[:3]}
@@ -362,11 +366,22 @@ class Assistant:
         own = lexicon(language).wants
         wanted = [w for w in ("number", "date", "person") if _WANTS[w].search(question) or (w in own and own[w].search(question))]
         missing_kind = ""
-        if wanted and not any(_CHECKS[w](c.span.text, question) for w in wanted for c in chosen):
-            missing_kind = wanted[0]
         thing = counted_thing(question, language)
-        if thing and not any(counts(c.span.text, thing) for c in chosen):
-            missing_kind = "number"  # "how many comments": no chosen sentence counts comments
+        pool = [c for c in cands if c.score >= 0.6 * best.score and not any(c is x for x in chosen)]
+        checks: list[tuple[str, Callable[[Candidate], bool]]] = [
+            (w, lambda c, w=w: _CHECKS[w](c.span.text, question)) for w in wanted
+        ]
+        if thing:
+            checks.append(("number", lambda c: counts(c.span.text, thing)))
+        for kind, holds in checks:
+            if any(holds(c) for c in chosen):
+                continue
+            # the fact asked for may sit in a sentence the composer left out: bring the best such one in
+            extra = max((c for c in pool if holds(c) and not any(c is x for x in chosen)), key=lambda c: c.score, default=None)
+            if extra is not None:
+                chosen.append(extra)
+            else:
+                missing_kind = missing_kind or kind
         lex = lexicon("en")
         bm25 = self.reader.bm25
         return assess(
@@ -381,7 +396,9 @@ class Assistant:
             wants_missing=missing_kind,
             # the best sentence says the fact is missing ("could not be confirmed")
             # (unless that is what the question asks about: "which duties could not be confirmed?")
-            absence=bool(lex.absence.search(best.span.text)) and not lex.absence.search(question),
+            # and no other chosen sentence of nearly the same weight answers beside it)
+            absence=bool(lex.absence.search(best.span.text)) and not lex.absence.search(question)
+            and not any(c is not best and c.score >= 0.85 * best.score for c in chosen),
             df=lambda term: doc_freq(bm25, term),
             multilingual=getattr(self.embedder, "multilingual", False),
             topic_min_sim=self.min_relevance,
