@@ -25,6 +25,9 @@ CORPUS = REPO_ROOT / "corpus"
 def _isolated_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point the index at tmp_path so no test touches the repo's .toolkit/ folder."""
     monkeypatch.setenv("TOOLKIT_INDEX_DIR", str(tmp_path / "index"))
+    # tests build many small indexes: one English (MiniLM) index each, unless a test asks for the default
+    # two-index setup (TOOLKIT_EMBEDDING=auto); the shared corpus index below is built the default way
+    monkeypatch.setenv("TOOLKIT_EMBEDDING", "minilm")
     monkeypatch.delenv("TOOLKIT_CHROMA_URL", raising=False)
     monkeypatch.delenv("TOOLKIT_BACKEND", raising=False)
     monkeypatch.delenv("TOOLKIT_AUTH", raising=False)
@@ -33,21 +36,12 @@ def _isolated_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def corpus_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An index of the real corpus/, built once per test session with the real model."""
-    from toolkit_assistant.embeddings import get_embedder
-    from toolkit_assistant.indexer import run_ingest
-    from toolkit_assistant.store import EmbeddedLocation
+    """An index of the real corpus/, built once per test session the default way (TOOLKIT_EMBEDDING=auto:
+    the MiniLM index for English questions and the e5 index beside it for other languages)."""
+    from toolkit_assistant.wiring import ingest_with
 
-    index_dir = tmp_path_factory.mktemp("corpus-index")
-    defaults = Settings()
-    run_ingest(
-        [CORPUS],
-        location=EmbeddedLocation(index_dir),
-        embedder=get_embedder("minilm"),
-        index_dir=index_dir,
-        chunk_size=defaults.chunk_size,
-        chunk_overlap=defaults.chunk_overlap,
-    )
+    index_dir = tmp_path_factory.mktemp("corpus-index") / "index"
+    ingest_with(Settings(index_dir=index_dir, embedding="auto"), [CORPUS])
     return index_dir
 
 
@@ -55,6 +49,7 @@ def corpus_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def corpus_settings(corpus_index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings pointing at the shared corpus index (read-only use)."""
     monkeypatch.setenv("TOOLKIT_INDEX_DIR", str(corpus_index_dir))
+    monkeypatch.setenv("TOOLKIT_EMBEDDING", "auto")
     return load_settings()
 
 
@@ -63,7 +58,7 @@ def corpus_assistant(corpus_index_dir: Path):  # type: ignore[no-untyped-def]
     """One Assistant over the corpus index, shared by the tests of a session."""
     from toolkit_assistant.pipeline import Assistant
 
-    return Assistant.from_settings(Settings(index_dir=corpus_index_dir))
+    return Assistant.from_settings(Settings(index_dir=corpus_index_dir, embedding="auto"))
 
 
 def write_doc(folder: Path, doc_id: str, sections: dict[str, str], **meta: str) -> Path:

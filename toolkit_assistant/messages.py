@@ -75,6 +75,15 @@ PARTIAL_KIND = {
         "person": "Материалы касаются темы «{topic}», но не называют запрошенное лицо. Ближайшие фрагменты:",
     },
 }
+NO_MULTILINGUAL_INDEX = {
+    "en": "The multilingual index is not built yet, so this question was read with the English model; run: toolkit-assistant ingest",
+    "fr": "L'index multilingue n'est pas encore construit : la question a été lue avec le modèle anglais ; lancez : toolkit-assistant ingest",
+    "es": "El índice multilingüe aún no está construido: la pregunta se leyó con el modelo inglés; ejecute: toolkit-assistant ingest",
+    "pt": "O índice multilíngue ainda não foi construído: a pergunta foi lida com o modelo inglês; execute: toolkit-assistant ingest",
+    "ar": "لم يُبنَ الفهرس متعدد اللغات بعد، لذلك قُرئ السؤال بالنموذج الإنجليزي؛ شغّل: toolkit-assistant ingest",
+    "zh": "多语言索引尚未建立，因此本问题由英文模型读取；请运行：toolkit-assistant ingest",
+    "ru": "Многоязычный индекс ещё не построен, поэтому вопрос прочитан английской моделью; выполните: toolkit-assistant ingest",
+}
 SOURCES_IN_ENGLISH = {
     "fr": "Les sources citées sont en anglais ; les passages sont reproduits tels quels.",
     "es": "Las fuentes citadas están en inglés; los pasajes se reproducen tal cual.",

@@ -16,13 +16,14 @@ import numpy as np
 
 from toolkit_assistant.answer import Candidate, ExtractiveGenerator, compose, nearest_topics
 from toolkit_assistant.coverage import Decision, assess, counted_thing, counts, doc_freq
-from toolkit_assistant.errors import BackendUnavailable, InputError
+from toolkit_assistant.errors import BackendUnavailable, IndexNotBuiltError, InputError
 from toolkit_assistant.guard import strip_injections
 from toolkit_assistant.lexicon import lexicon
 from toolkit_assistant.messages import (
     ABSTAIN,
     INSTRUCTIONS,
     NEAREST,
+    NO_MULTILINGUAL_INDEX,
     PARTIAL,
     PARTIAL_ABSENT,
     PARTIAL_KIND,
@@ -157,6 +158,7 @@ class Assistant:
         self.query_log = query_log
         # answers questions in languages other than English, from its own (multilingual) index
         self.foreign = foreign
+        self.embedder_setting = "auto" if foreign is not None else ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
@@ -170,14 +172,18 @@ class Assistant:
         reader = IndexReader(location_for(index_dir, settings.chroma_url, collection), embedder)
         foreign = None
         for model2, index_dir2, collection2 in others:  # questions in other languages (TOOLKIT_EMBEDDING=auto)
+            try:
+                reader2 = IndexReader(location_for(index_dir2, settings.chroma_url, collection2), get_embedder(model2))
+            except IndexNotBuiltError:
+                continue  # an index built before the multilingual one existed: English-only until `ingest`
             foreign = cls(
-                IndexReader(location_for(index_dir2, settings.chroma_url, collection2), get_embedder(model2)),
+                reader2,
                 top_k=settings.top_k, max_citations=settings.max_citations, max_question_chars=settings.max_question_chars,
                 verify_mode=settings.verify_mode, backend=settings.backend,
                 generator_factory=lambda name: make_generator(name, settings),
             )
         log = QueryLog(settings.query_log, hash_only=settings.query_log_hash_only) if settings.query_log else None
-        return cls(
+        assistant = cls(
             reader,
             top_k=settings.top_k,
             max_citations=settings.max_citations,
@@ -189,6 +195,9 @@ class Assistant:
             query_log=log,
             foreign=foreign,
         )
+        if settings.embedding == "auto":
+            assistant.embedder_setting = "auto"
+        return assistant
 
     def _sentence_vectors(self, chunks: list[Any]) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
         return self.reader.sentence_vectors([c.id for c in chunks])
@@ -256,6 +265,8 @@ class Assistant:
             self._log(answer)
             return answer
         notices: list[str] = []
+        if language != "en" and self.foreign is None and self.embedder_setting == "auto":
+            notices.append(say(NO_MULTILINGUAL_INDEX, language))
         if injected:
             notices.append(
                 "Instructions in the question were not followed; only the question itself was answered, "
