@@ -130,11 +130,16 @@ def running_server(cmd: list[str], health_url: str, *, timeout_s: float = 90, en
             pytest.fail(f"{' '.join(cmd[:3])} did not answer {health_url} within {timeout_s:.0f} s")
         yield
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
+
+
+def stop_process(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    """Terminate a server process; kill it when it does not stop within 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @pytest.fixture

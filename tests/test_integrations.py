@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import running_server, write_small_corpus
+from conftest import running_server, stop_process, write_small_corpus
 
 from toolkit_assistant.config import OFFLINE_ENV, REPO_ROOT, Settings
 
@@ -195,11 +195,7 @@ def test_mcp_client_over_http_on_loopback_with_login(small_index: Path, tmp_path
         anyio.run(session)
         assert seen["tools"] == {"ask", "search", "sources"} and "44%" in seen["ask"]["answer"]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 def test_mcp_http_app_requires_login_when_auth_is_set(assistant: Any, small_index: Path) -> None:

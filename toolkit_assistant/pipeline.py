@@ -428,7 +428,9 @@ class Assistant:
         t2 = time.perf_counter()
         verified = verify(draft, embed=self.embedder.embed_documents, passage_vectors=self._passage_vectors, mode=self.verify_mode)
         t3 = time.perf_counter()
-        topic = nearest_topics([Hit(chunk=best.chunk, score=0.0)])[0]
+        ch = best.chunk
+        short = re.sub(r"\s*\(study summary\)\s*$", "", ch.title)
+        topic = f"“{ch.section_title}” ({short})" if ch.section_title and ch.section_title != ch.title else f"“{short}”"
         if decision.evidence.absence:
             lead = say(PARTIAL_ABSENT, language).format(topic=topic)
         elif decision.missing:

@@ -178,7 +178,20 @@ def summarise(results: Sequence[CaseResult], backend: str) -> dict[str, Any]:
             return None
         return round(totals[min(len(totals) - 1, int(math.ceil(p * len(totals))) - 1)], 1)
 
+    by_lang: dict[str, dict[str, int]] = {}
+    for r in results:
+        if r.case.category not in ("answerable", "multilingual", "out_of_scope", "near_miss"):
+            continue
+        row = by_lang.setdefault(r.case.language, {"answerable": 0, "key_facts": 0, "declined": 0, "refuse": 0, "refused": 0})
+        if r.case.must_refuse:
+            row["refuse"] += 1
+            row["refused"] += int(r.abstained)
+        elif r.case.key_facts:
+            row["answerable"] += 1
+            row["declined"] += int(r.abstained)
+            row["key_facts"] += int(not r.abstained and not missing_patterns(r.record().text, r.case.key_facts))
     return {
+        "by_language": dict(sorted(by_lang.items())),
         "cases": len(results),
         "passed": sum(1 for r in results if r.passed),
         "errors": sum(1 for r in results if r.error),

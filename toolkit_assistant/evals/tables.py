@@ -50,6 +50,13 @@ def format_table(result: EvalResult) -> str:
         f"verification removed {s['verification_removed']} of {s['verification_sentences']} sentences; "
         f"latency p50 {s['latency_ms_p50']} ms, p95 {s['latency_ms_p95']} ms"
     )
+    langs = s.get("by_language", {})
+    if len(langs) > 1:
+        lines.append("by language: " + "; ".join(
+            f"{lang} key facts {v['key_facts']}/{v['answerable']}, declined {v['declined']}/{v['answerable']}, "
+            f"must-decline declined {v['refused']}/{v['refuse']}"
+            for lang, v in langs.items()
+        ))
     for w in result.warnings:
         lines.append(f"warning: {w}")
     failing = [r.case.id for r in result.failing]
