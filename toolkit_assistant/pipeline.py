@@ -237,7 +237,7 @@ class Assistant:
         question = validate_question(question, self.max_question_chars)
         asked, injected = strip_injections(question)
         language = detect_language(asked or question)
-        notices: list[str] = []
+        notices: list[str] = list(getattr(self.reader, "notices", ()))  # e.g. answering from an earlier index
         if injected:
             notices.append(
                 "Instructions in the question were not followed; only the question itself was answered, "
