@@ -99,6 +99,7 @@ def ingest_with(
         max_bytes=int(settings.max_file_mb * 1e6),
         rebuild=rebuild,
         progress=progress,
+        keep_generations=settings.keep_generations,
     )
 
 

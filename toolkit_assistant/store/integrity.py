@@ -229,3 +229,75 @@ def read_manifest_file(path: Path) -> Manifest | None:
         return Manifest.from_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, TypeError, KeyError, json.JSONDecodeError):
         return None
+
+
+@dataclass
+class IndexCheck:
+    """What `toolkit-assistant check` found: problems (exit 1), facts about the index, and what to run."""
+
+    where: str
+    problems: list[str] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
+    fix: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Nothing wrong."""
+        return not self.problems
+
+
+def check_index(location: Location, embedding: str) -> IndexCheck:
+    """Verify the current generation thoroughly: files, counts, every chunk's vectors and BM25 entry, the model."""
+    out = IndexCheck(location.describe())
+    try:
+        current, why, earlier = candidate_manifests(location)
+    except IndexServerDown as exc:
+        out.problems.append(str(exc))
+        out.fix = "start the Chroma server again, then run: toolkit-assistant check"
+        return out
+    if current is None and not why:
+        out.problems.append("there is no index yet")
+        out.fix = "toolkit-assistant ingest"
+        return out
+    if why:
+        out.problems.append(why)
+    check = GenCheck("")
+    if current is not None:
+        out.facts.append(f"generation {current.generation}, built {gen_date(current)}, "
+                         f"{len(current.files)} documents, {current.chunk_count()} chunks, model {current.embedding}")
+        if current.embedding != embedding:
+            out.problems.append(f"the index was built with {current.embedding}, the configured model is {embedding}")
+        check, cols = check_generation(location, current, deep=True)
+        out.problems.extend(check.problems)
+        out.problems.extend(check.repairs)
+        gen_dir = location.gen_dir(current.generation)
+        ids = [cid for f in current.files.values() for cid in f.get("chunk_ids", [])]
+        if gen_dir is not None and cols is not None and (gen_dir / "chunks.jsonl").exists():
+            try:
+                with (gen_dir / "chunks.jsonl").open(encoding="utf-8") as fh:
+                    listed = [json.loads(line)["id"] for line in fh if line.strip()]
+                if sorted(listed) != sorted(ids):
+                    out.problems.append(f"chunks.jsonl lists {len(listed)} chunks, the manifest {len(ids)}")
+            except (OSError, ValueError, KeyError) as exc:
+                out.problems.append(f"chunks.jsonl cannot be read ({type(exc).__name__})")
+        if gen_dir is not None and (gen_dir / "bm25").is_dir() and not check.repairs and not check.problems:
+            try:
+                import bm25s
+
+                n = int(bm25s.BM25.load(str(gen_dir / "bm25")).scores["num_docs"])
+                if n != len(ids):
+                    out.problems.append(f"the BM25 index has {n} entries for {len(ids)} chunks")
+            except Exception as exc:  # noqa: BLE001 - any unreadable BM25 file
+                out.problems.append(f"the BM25 index cannot be read ({type(exc).__name__})")
+    current_unusable = bool(why) or current is None or bool(check.problems)
+    if out.problems and current_unusable:
+        fallback = next((m for m in earlier if m.embedding == embedding and check_generation(location, m)[0].ok), None)
+        if fallback is not None:
+            out.facts.append(f"questions are answered from the previous complete index ({fallback.generation}, "
+                             f"built {gen_date(fallback)}) until the index is rebuilt")
+    if out.problems:
+        if current is not None and current.embedding != embedding and len(out.problems) == 1:
+            out.fix = "toolkit-assistant ingest --rebuild (or set TOOLKIT_EMBEDDING back)"
+        else:
+            out.fix = "toolkit-assistant ingest --rebuild"
+    return out
