@@ -25,7 +25,7 @@ def health(assistant: Any) -> tuple[int, dict[str, Any]]:
         if heartbeat is not None:
             heartbeat()
         else:
-            problems = check_files(location, reader.manifest).problems
+            problems = check_files(location, reader.manifest, sqlite_check=False).problems
             if problems:
                 return 503, {"status": "unavailable",
                              "reason": "the index is damaged or missing; run: toolkit-assistant check"}

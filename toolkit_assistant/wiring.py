@@ -89,18 +89,31 @@ def ingest_with(
     from toolkit_assistant.store import location_for
 
     location = location_for(settings.index_dir, settings.chroma_url, settings.collection)
-    return run_ingest(
-        list(paths),
-        location=location,
-        embedder=embedder if embedder is not None else get_embedder(settings.embedding),
-        index_dir=settings.index_dir,
-        chunk_size=settings.chunk_size,
-        chunk_overlap=settings.chunk_overlap,
-        max_bytes=int(settings.max_file_mb * 1e6),
-        rebuild=rebuild,
-        progress=progress,
-        keep_generations=settings.keep_generations,
-    )
+    try:
+        return run_ingest(
+            list(paths),
+            location=location,
+            embedder=embedder if embedder is not None else get_embedder(settings.embedding),
+            index_dir=settings.index_dir,
+            chunk_size=settings.chunk_size,
+            chunk_overlap=settings.chunk_overlap,
+            max_bytes=int(settings.max_file_mb * 1e6),
+            rebuild=rebuild,
+            progress=progress,
+            keep_generations=settings.keep_generations,
+        )
+    except OSError as exc:  # the lock file or the embedding cache on a full disk: one line, not a traceback
+        import errno
+
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        from toolkit_assistant.errors import DiskFullError
+
+        raise DiskFullError(
+            f"Not enough disk space in {settings.index_dir} ({exc.strerror}); nothing was published and the "
+            "previous index stays current. Free some space (or set TOOLKIT_INDEX_DIR to a larger disk) and run "
+            "ingest again"
+        ) from exc
 
 
 def open_assistant(settings: Settings, echo: Callable[[str], None] = print) -> Assistant:

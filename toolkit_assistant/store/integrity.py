@@ -75,7 +75,24 @@ class GenCheck:
         return not self.problems
 
 
-def check_files(location: Location, manifest: Manifest) -> GenCheck:
+def sqlite_problem(db: Path) -> str:
+    """"" when Chroma's SQLite file passes SQLite's quick check (read-only), else what is wrong with it."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            row = con.execute("PRAGMA quick_check(1)").fetchone()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        return f"its Chroma database {db.name} cannot be read ({exc})"
+    if not row or row[0] != "ok":
+        return f"its Chroma database {db.name} is malformed"
+    return ""
+
+
+def check_files(location: Location, manifest: Manifest, *, sqlite_check: bool = True) -> GenCheck:
     """The cheap part of a check: the generation's own files against the manifest's sizes and checksums."""
     result = GenCheck(manifest.generation)
     gen_dir = location.gen_dir(manifest.generation)
@@ -83,6 +100,11 @@ def check_files(location: Location, manifest: Manifest) -> GenCheck:
         return result
     if not (gen_dir / "chroma").exists():
         result.problems.append(f"its Chroma folder {gen_dir / 'chroma'} is missing")
+    db = gen_dir / "chroma" / "chroma.sqlite3"
+    if sqlite_check and db.exists():
+        problem = sqlite_problem(db)
+        if problem:
+            result.problems.append(problem)
     recorded: dict[str, dict[str, Any]] = dict(manifest.checks or {})
     if not recorded:
         if not (gen_dir / "chunks.jsonl").exists():
@@ -170,6 +192,36 @@ def candidate_manifests(location: Location) -> tuple[Manifest | None, str, list[
     return current, why, earlier
 
 
+class DamageGuard:
+    """A collection whose read failures (a damaged file found mid-question) become IndexDamagedError."""
+
+    def __init__(self, col: Any, where: str) -> None:
+        """Wrap a collection of the index at `where`."""
+        self._col = col
+        self._where = where
+
+    def __getattr__(self, name: str) -> Any:
+        """Methods guarded; other attributes as they are."""
+        attr = getattr(self._col, name)
+        if not callable(attr):
+            return attr
+
+        def call(*a: Any, **kw: Any) -> Any:
+            try:
+                return attr(*a, **kw)
+            except (IndexServerDown, IndexDamagedError):
+                raise
+            except BaseException as exc:  # noqa: BLE001 - a Rust panic is a BaseException
+                if not catchable(exc) or isinstance(exc, ValueError | TypeError):
+                    raise
+                raise IndexDamagedError(
+                    f"The index at {self._where} cannot be read ({type(exc).__name__}); "
+                    "run `toolkit-assistant check`, then `toolkit-assistant ingest --rebuild`"
+                ) from exc
+
+        return call
+
+
 @dataclass
 class Usable:
     """The generation to answer from, its opened collections, and notices for every answer."""
@@ -201,6 +253,7 @@ def usable_generation(location: Location, embedding: str | None) -> Usable:
                 "toolkit-assistant ingest --rebuild (or set TOOLKIT_EMBEDDING back)"
             )
         check, cols = check_generation(location, current)
+        cols = _guarded(cols, location)
         if check.ok:
             return Usable(current, cols, [f"The index is incomplete: {r}; {REBUILD}." for r in check.repairs], [],
                           check.repairs)
@@ -211,6 +264,7 @@ def usable_generation(location: Location, embedding: str | None) -> Usable:
         if embedding and m.embedding != embedding:
             continue
         check, cols = check_generation(location, m)
+        cols = _guarded(cols, location)
         if check.ok:
             notice = (
                 f"The index was damaged ({'; '.join(damaged)}); answering from the index of {gen_date(m)}; {REBUILD}."
@@ -221,6 +275,10 @@ def usable_generation(location: Location, embedding: str | None) -> Usable:
         f"The index at {location.describe()} is damaged ({'; '.join(damaged) or 'no complete generation'}) "
         f"and no earlier complete index is usable; {REBUILD}."
     )
+
+
+def _guarded(cols: Any, location: Location) -> Any:
+    return None if cols is None else (DamageGuard(cols[0], location.describe()), DamageGuard(cols[1], location.describe()))
 
 
 def read_manifest_file(path: Path) -> Manifest | None:
