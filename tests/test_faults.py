@@ -208,7 +208,7 @@ def test_rebuild_repairs_a_damaged_index(index_copy: Path, two_generations: tupl
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
     code, data, out = ask_json()
-    assert code == 0 and data is not None
+    assert code == 0 and data is not None, out
     assert not any(DAMAGED in n.lower() for n in data["notices"])
     same_answer(data, good_answer)
     assert run_cli("check").exit_code == 0

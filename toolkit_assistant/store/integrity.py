@@ -152,9 +152,9 @@ def check_collections(cols: tuple[Any, Any], manifest: Manifest, *, deep: bool =
             metas = col_sents.get(limit=5000, offset=offset, include=["metadatas"])["metadatas"]
             with_sents.update(str(m.get("chunk_id")) for m in metas)
         if ids - have:
-            problems.append(f"{len(ids - have)} chunks have no vector (e.g. {sorted(ids - have)[0]})")
+            problems.append(f"{len(ids - have)} chunks have no vector (e.g. {min(ids - have)})")
         if ids - with_sents:
-            problems.append(f"{len(ids - with_sents)} chunks have no sentence vectors (e.g. {sorted(ids - with_sents)[0]})")
+            problems.append(f"{len(ids - with_sents)} chunks have no sentence vectors (e.g. {min(ids - with_sents)})")
     return problems
 
 
