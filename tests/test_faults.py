@@ -149,6 +149,8 @@ def test_damaged_current_generation_falls_back_with_a_notice(index_copy: Path, g
     same_answer(data, good_answer)
     text = run_cli("ask", QUESTION)
     assert text.exit_code == 0 and "Note: The index was damaged" in text.output and "Traceback" not in text.output
+    listed = run_cli("sources")
+    assert listed.exit_code == 0 and "Traceback" not in listed.output and "Note: The index was damaged" in listed.output
 
 
 def test_malformed_sqlite_in_a_real_process_prints_no_traceback(index_copy: Path, good_answer: dict[str, Any]) -> None:

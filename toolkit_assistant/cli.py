@@ -202,18 +202,18 @@ def _ask_batch(assistant: Any, filters: Any, k: int | None, backend: str | None,
 def sources(ctx: click.Context, as_json: bool) -> None:
     """List the documents in the index: id, title, kind, year, status, chunks."""
     from toolkit_assistant.store import documents_of, load_chunks, location_for
+    from toolkit_assistant.store.integrity import usable_generation
 
     s = cli_settings(ctx)
     try:
         location = location_for(s.index_dir, s.chroma_url, s.collection)
-        manifest = location.read_manifest()
+        usable = usable_generation(location, None)  # past a damaged generation, as ask does
+        manifest = usable.manifest
+        rows = documents_of(load_chunks(location, manifest, usable.cols[0]))
     except ToolkitError as exc:
         raise click.ClickException(str(exc)) from exc
-    if manifest is None:
-        raise click.ClickException(
-            f"No index found at {location.describe()}. Build one first with: toolkit-assistant ingest"
-        )
-    rows = documents_of(load_chunks(location, manifest))
+    for notice in usable.notices:
+        click.echo(f"Note: {notice}", err=True)
     if as_json:
         click.echo(json.dumps({"index": location.describe(), "embedding": manifest.embedding,
                                "documents": rows}, indent=2, ensure_ascii=False))
