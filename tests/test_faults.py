@@ -429,3 +429,25 @@ def test_chroma_server_stopped_and_restarted(tmp_path: Path, monkeypatch: pytest
         same_answer(after, before)
         assert health(assistant)[0] == 200
         assert run_cli("check").exit_code == 0
+
+
+def test_the_app_shows_the_damage_notice_and_health_says_degraded(index_copy: Path, good_answer: dict[str, Any]) -> None:
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from toolkit_assistant.app.actions import AppActions
+    from toolkit_assistant.app.render import render_sources
+    from toolkit_assistant.health import health_routes
+    from toolkit_assistant.pipeline import Assistant
+
+    damage(index_copy, "chunks")
+    settings = Settings()
+    assistant = Assistant.from_settings(settings)
+    answer = AppActions(assistant, settings).ask(QUESTION)
+    assert any(DAMAGED in n.lower() for n in answer.notices)
+    assert "The index was damaged" in render_sources(answer)
+    same_answer(answer.to_dict(), good_answer)
+    with TestClient(Starlette(routes=health_routes(assistant))) as client:
+        got = client.get("/healthz")
+        assert got.status_code == 200 and got.json()["status"] == "degraded"
+        assert got.json()["documents"] == 3  # the previous generation, before the clerks note
