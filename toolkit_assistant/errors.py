@@ -45,7 +45,7 @@ class IndexDamagedError(ToolkitError):
     """The index is damaged and no earlier complete generation can answer; the message names the fix."""
 
 
-class IndexServerDown(ToolkitError):
+class IndexServerDown(ConfigError):
     """The Chroma server holding the index does not answer (after a few quick retries)."""
 
     def __init__(self, url: str) -> None:
