@@ -451,3 +451,36 @@ def test_the_app_shows_the_damage_notice_and_health_says_degraded(index_copy: Pa
         got = client.get("/healthz")
         assert got.status_code == 200 and got.json()["status"] == "degraded"
         assert got.json()["documents"] == 3  # the previous generation, before the clerks note
+
+
+@pytest.mark.slow
+def test_damaged_generation_on_a_chroma_server_falls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          embedding: str) -> None:
+    import chromadb
+
+    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [chroma, "run", "--path", str(tmp_path / "chroma-data"), "--host", "127.0.0.1", "--port", str(port)]
+    monkeypatch.setenv("TOOLKIT_CHROMA_URL", url)
+    monkeypatch.setenv("TOOLKIT_EMBEDDING", embedding)
+    monkeypatch.setenv("TOOLKIT_ONNX_DIR", str(tmp_path / "onnx"))
+    corpus = write_small_corpus(tmp_path / "corpus")
+    with running_server(cmd, f"{url}/api/v2/heartbeat"):
+        assert run_cli("ingest", str(corpus)).exit_code == 0
+        code, before, out = ask_json()
+        assert code == 0 and before is not None, out
+        extra = tmp_path / "extra"
+        write_doc(extra, "clerks", {"1. Duties": "Court clerks keep the register of every hearing since 2019."})
+        assert run_cli("ingest", str(extra)).exit_code == 0
+        client = chromadb.HttpClient(host="127.0.0.1", port=port)
+        current = client.get_collection("toolkit_meta", embedding_function=None).get(
+            ids=["current"], include=["metadatas"])["metadatas"][0]["generation"]
+        client.delete_collection(f"toolkit_{current}_sentences")
+        code, after, out = ask_json()
+        assert code == 0 and after is not None, out
+        assert "Traceback" not in out
+        assert any(DAMAGED in n.lower() for n in after["notices"])
+        same_answer(after, before)
+        checked = run_cli("check")
+        assert checked.exit_code == 1 and REBUILD in checked.output
