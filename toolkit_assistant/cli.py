@@ -1,4 +1,4 @@
-"""The toolkit-assistant command line: ingest | ask | sources | eval | bench | prepare | serve."""
+"""The toolkit-assistant command line: ingest | ask | sources | check | eval | bench | prepare | serve."""
 
 from __future__ import annotations
 
@@ -59,6 +59,12 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, as_json: 
             f"({report.chunks_per_s:.0f} chunks/s): {len(report.added)} added, {len(report.updated)} updated, "
             f"{len(report.removed)} removed, {len(report.unchanged)} unchanged. Index: {report.index}"
         )
+    if not as_json:
+        for notice in report.notices:
+            click.echo(f"Note: {notice}")
+        if report.removed_generations:
+            click.echo(f"Removed {len(report.removed_generations)} old index generation(s) "
+                       f"(keeping the newest {report.keep_generations}, TOOLKIT_KEEP_GENERATIONS).")
     if report.skipped:
         click.echo(f"{len(report.skipped)} file(s) skipped; the rest were indexed.", err=True)
         ctx.exit(EXIT_SKIPPED)
@@ -193,18 +199,18 @@ def _ask_batch(assistant: Any, filters: Any, k: int | None, backend: str | None,
 def sources(ctx: click.Context, as_json: bool) -> None:
     """List the documents in the index: id, title, kind, year, status, chunks."""
     from toolkit_assistant.store import documents_of, load_chunks, location_for
+    from toolkit_assistant.store.integrity import usable_generation
 
     s = cli_settings(ctx)
     try:
         location = location_for(s.index_dir, s.chroma_url, s.collection)
-        manifest = location.read_manifest()
+        usable = usable_generation(location, None)  # past a damaged generation, as ask does
+        manifest = usable.manifest
+        rows = documents_of(load_chunks(location, manifest, usable.cols[0]))
     except ToolkitError as exc:
         raise click.ClickException(str(exc)) from exc
-    if manifest is None:
-        raise click.ClickException(
-            f"No index found at {location.describe()}. Build one first with: toolkit-assistant ingest"
-        )
-    rows = documents_of(load_chunks(location, manifest))
+    for notice in usable.notices:
+        click.echo(f"Note: {notice}", err=True)
     if as_json:
         click.echo(json.dumps({"index": location.describe(), "embedding": manifest.embedding,
                                "documents": rows}, indent=2, ensure_ascii=False))
@@ -213,6 +219,39 @@ def sources(ctx: click.Context, as_json: bool) -> None:
     for r in rows:
         click.echo(f"{r['doc_id'][:32]:32} {r['kind'][:15]:15} {r['year'][:5]:5} {r['status'][:8]:8} {r['chunks']:>6}  {r['title']}")
     click.echo(f"{len(rows)} documents, {sum(r['chunks'] for r in rows)} chunks; index {location.describe()}; model {manifest.embedding}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.pass_context
+def check(ctx: click.Context, as_json: bool) -> None:
+    """Verify the index: its files, counts, that every chunk has its vectors and BM25 entry, the embedding model.
+
+    Exit codes: 0 the index is whole; 1 something is wrong (each problem is named, with what to run).
+    """
+    from toolkit_assistant.store import location_for
+    from toolkit_assistant.store.integrity import check_index
+
+    s = cli_settings(ctx)
+    try:
+        location = location_for(s.index_dir, s.chroma_url, s.collection)
+    except ToolkitError as exc:
+        raise click.ClickException(str(exc)) from exc
+    from toolkit_assistant import embeddings
+
+    names = {"minilm": embeddings.MiniLMEmbedder.name, "e5": embeddings.E5Embedder.name}  # no model loaded
+    found = check_index(location, names.get(s.embedding, s.embedding))
+    if as_json:
+        click.echo(json.dumps({"index": found.where, "ok": found.ok, "problems": found.problems,
+                               "facts": found.facts, "fix": found.fix}, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"Index: {found.where}")
+        for fact in found.facts:
+            click.echo(f"  {fact}")
+        for problem in found.problems:
+            click.echo(f"  problem: {problem}")
+        click.echo("OK: the index is whole." if found.ok else f"Run: {found.fix}")
+    ctx.exit(0 if found.ok else 1)
 
 
 @cli.command()

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(
         150, ge=0, le=2000, description="Characters of trailing sentences repeated in the next chunk."
     )
+    keep_generations: int = Field(
+        2, ge=1, le=50,
+        description="Complete index generations kept on disk (the current one and the ones before it); older ones are removed after an ingest.",
+    )
     top_k: int = Field(8, ge=1, le=50, description="Passages retrieved for each question.")
     max_citations: int = Field(4, ge=1, le=12, description="Most sentences in an extractive answer.")
     min_relevance: float | None = Field(

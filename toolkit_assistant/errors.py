@@ -39,3 +39,23 @@ class BackendUnavailable(ToolkitError):
 
 class DocumentError(ToolkitError):
     """A file could not be read as a document; the message names the file and the reason."""
+
+
+class IndexDamagedError(ToolkitError):
+    """The index is damaged and no earlier complete generation can answer; the message names the fix."""
+
+
+class IndexServerDown(ConfigError):
+    """The Chroma server holding the index does not answer (after a few quick retries)."""
+
+    def __init__(self, url: str) -> None:
+        """Name the server and what to do."""
+        self.url = url
+        super().__init__(
+            f"The index server at {url} does not answer. Start it again (chroma run --path DIR --host 127.0.0.1 "
+            "--port P) or check TOOLKIT_CHROMA_URL; nothing was changed"
+        )
+
+
+class DiskFullError(ToolkitError):
+    """Ingest ran out of disk space; the partial generation was removed and the previous index stays current."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit_assistant.errors import DocumentError, IndexMismatchError
+from toolkit_assistant.errors import DiskFullError, DocumentError, IndexDamagedError, IndexMismatchError, ToolkitError
 from toolkit_assistant.ingest import CHUNKER_VERSION, chunk_document, discover, file_sha256, load_document
 from toolkit_assistant.store import (
     EmbeddingCache,
@@ -37,6 +37,9 @@ class IngestReport:
     new_chunks: int = 0
     up_to_date: bool = False
     seconds: float = 0.0
+    removed_generations: list[str] = field(default_factory=list)
+    keep_generations: int = 2
+    notices: list[str] = field(default_factory=list)
 
     @property
     def chunks_per_s(self) -> float:
@@ -58,6 +61,9 @@ class IngestReport:
             "up_to_date": self.up_to_date,
             "seconds": round(self.seconds, 3),
             "chunks_per_s": round(self.chunks_per_s, 1),
+            "removed_generations": self.removed_generations,
+            "keep_generations": self.keep_generations,
+            "notices": self.notices,
         }
 
 
@@ -90,17 +96,21 @@ def run_ingest(
     max_bytes: int | None = None,
     rebuild: bool = False,
     progress: Callable[[str], None] | None = None,
+    keep_generations: int = 2,
 ) -> IngestReport:
     """Bring the index up to date with the files under `paths`.
 
     Files outside `paths` that an earlier ingest added stay in the index. Unchanged files keep their
     chunks; changed files replace theirs; files gone from under `paths` lose theirs. A file that
     cannot be read is reported in `skipped` (an earlier good version of it stays in the index).
+    After a successful ingest, the newest `keep_generations` complete generations are kept (the current
+    one and, by default, the previous one) and older ones removed. A full disk removes the partial
+    generation and raises DiskFullError; the previous index stays current.
     """
     started = time.perf_counter()
     roots = [Path(p).resolve() for p in paths]
     with ingest_lock(index_dir):
-        old = location.read_manifest()
+        old, notices = _usable_old(location, embedder.name, rebuild)
         # partial generations left by a crashed ingest
         keep = {old.generation} if old else set()
         location.cleanup(keep | _published_recently(location, old))
@@ -117,7 +127,8 @@ def run_ingest(
             and old.chunk_overlap == chunk_overlap
             and old.chunker_version == CHUNKER_VERSION
         )
-        report = IngestReport(index=location.describe(), generation=old.generation if old else "")
+        report = IngestReport(index=location.describe(), generation=old.generation if old else "",
+                              keep_generations=keep_generations, notices=notices)
         files, skipped = discover(roots)
         report.skipped.extend((str(p), r) for p, r in skipped)
         new_files: dict[str, dict[str, Any]] = {}
@@ -201,12 +212,28 @@ def run_ingest(
             files=new_files,
             chunker_version=CHUNKER_VERSION,
         )
-        cache = EmbeddingCache(index_dir / "embedding-cache.sqlite", embedder.name)
+        cache = None
         try:
+            cache = EmbeddingCache(index_dir / "embedding-cache.sqlite", embedder.name)
             write_generation(location, manifest, all_chunks, embedder, cache, progress=progress)
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+                location.remove_generation(manifest.generation)
+                raise
+            location.remove_generation(manifest.generation)  # never leave a partial generation behind
+            if _disk_full(exc):
+                raise DiskFullError(_disk_full_message(location, index_dir, old, all_chunks)) from exc
+            if isinstance(exc, ToolkitError):
+                raise
+            raise ToolkitError(
+                f"Ingest failed while writing the new index at {location.describe()} "
+                f"({type(exc).__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''}); "
+                "the previous index stays current"
+            ) from exc
         finally:
-            cache.close()
-        location.cleanup({manifest.generation} | ({old.generation} if old else set()))
+            if cache is not None:
+                cache.close()
+        report.removed_generations = prune_generations(location, manifest.generation, keep_generations)
         report.generation = manifest.generation
         report.documents = len(new_files)
         report.chunks = len(all_chunks)
@@ -215,12 +242,95 @@ def run_ingest(
         return report
 
 
+def _usable_old(location: Location, embedding: str, rebuild: bool) -> tuple[Manifest | None, list[str]]:
+    """The generation to build on: the current one when whole, else the last complete one (with a notice)."""
+    from toolkit_assistant.errors import IndexNotBuiltError
+    from toolkit_assistant.store.integrity import usable_generation
+
+    try:
+        usable = usable_generation(location, None if rebuild else embedding)
+    except IndexNotBuiltError:
+        return None, []
+    except IndexDamagedError:
+        if rebuild:
+            return None, ["The damaged index was replaced by a complete rebuild."]
+        raise
+    if not usable.damaged:
+        return usable.manifest, []
+    if rebuild:
+        return usable.manifest, ["The damaged index was replaced by a complete rebuild."]
+    return usable.manifest, [
+        f"The current index was damaged ({'; '.join(usable.damaged)}); this ingest built on the previous "
+        "complete one (generation " + usable.manifest.generation + ")."
+    ]
+
+
+def prune_generations(location: Location, current: str, keep: int) -> list[str]:
+    """Remove published generations beyond the newest `keep` (the current one always stays); their names."""
+    from toolkit_assistant.store.integrity import check_files
+
+    published = sorted(location.published_manifests(), key=lambda m: (m.created, m.generation), reverse=True)
+    kept = {current}
+    for m in published:
+        if len(kept) >= max(keep, 1):
+            break
+        if m.generation != current and check_files(location, m).ok:  # a damaged one is no fallback
+            kept.add(m.generation)
+    removed = sorted({m.generation for m in published} - kept)
+    for gen in removed:
+        location.remove_generation(gen)
+    location.cleanup(kept)  # and anything unpublished (a crashed ingest's leftovers)
+    return removed
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """True when an exception (or one of its causes) says the disk is full."""
+    import errno
+
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, OSError) and cur.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        text = str(cur).lower()
+        if "disk is full" in text or "no space left" in text or "disk full" in text or "database or disk" in text:
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
+def _dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
+
+
+def estimate_generation_bytes(location: Location, old: Manifest | None, chunks: list[Chunk]) -> int:
+    """About how much disk a new generation takes: the previous one's size, or an estimate from the chunks."""
+    gen_dir = location.gen_dir(old.generation) if old else None
+    if gen_dir is not None and gen_dir.exists() and old is not None and old.chunk_count() >= len(chunks) * 0.8:
+        return int(_dir_size(gen_dir) * max(1.0, len(chunks) / max(old.chunk_count(), 1)))
+    text = sum(len(c.text.encode("utf-8")) for c in chunks)
+    # per chunk: its vector and text twice (Chroma, chunks.jsonl); per sentence (~6 a chunk): a vector and
+    # metadata; plus Chroma's fixed files (about 1.5 MB)
+    return int(1.5e6 + len(chunks) * (384 * 4 * 2 * 7 + 2000) + 3 * text)
+
+
+def _disk_full_message(location: Location, index_dir: Path, old: Manifest | None, chunks: list[Chunk]) -> str:
+    import shutil
+
+    need = estimate_generation_bytes(location, old, chunks)
+    try:
+        free = shutil.disk_usage(index_dir).free
+    except OSError:
+        free = 0
+    kept = "the previous index stays current and answers as before" if old else "no index was published"
+    return (
+        f"Not enough disk space in {index_dir}: the new index needs about {need / 1e6:.1f} MB and "
+        f"{free / 1e6:.1f} MB are free; the partial index was removed and {kept}. Free some space "
+        "(or set TOOLKIT_INDEX_DIR to a larger disk) and run ingest again"
+    )
+
+
 def _published_recently(location: Location, old: Manifest | None) -> set[str]:
     """Generations that were published (have a manifest) and may still be read: keep them."""
-    gen_root = getattr(location, "index_dir", None)
-    if gen_root is None:
-        return set()
-    gens = Path(gen_root) / "gens"
-    if not gens.exists():
-        return set()
-    return {d.name for d in gens.iterdir() if (d / "manifest.json").exists()}
+    return {m.generation for m in location.published_manifests()}

@@ -264,7 +264,7 @@ class Assistant:
             )
             self._log(answer)
             return answer
-        notices: list[str] = []
+        notices: list[str] = list(getattr(self.reader, "notices", ()))  # e.g. answering from an earlier index
         if language != "en" and self.foreign is None and self.embedder_setting == "auto":
             notices.append(say(NO_MULTILINGUAL_INDEX, language))
         if injected:

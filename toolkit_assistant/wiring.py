@@ -92,17 +92,31 @@ def ingest_with(
     for i, (model, index_dir, collection) in enumerate(settings.indexes()):
         if i and progress:
             progress(f"the {model} index for questions in other languages ({index_dir})")
-        reports.append(run_ingest(
-            list(paths),
-            location=location_for(index_dir, settings.chroma_url, collection),
-            embedder=embedder if (embedder is not None and i == 0) else get_embedder(model, export_onnx=model == "minilm"),
-            index_dir=index_dir,
-            chunk_size=settings.chunk_size,
-            chunk_overlap=settings.chunk_overlap,
-            max_bytes=int(settings.max_file_mb * 1e6),
-            rebuild=rebuild,
-            progress=progress,
-        ))
+        try:
+            reports.append(run_ingest(
+                list(paths),
+                location=location_for(index_dir, settings.chroma_url, collection),
+                embedder=embedder if (embedder is not None and i == 0) else get_embedder(model, export_onnx=model == "minilm"),
+                index_dir=index_dir,
+                chunk_size=settings.chunk_size,
+                chunk_overlap=settings.chunk_overlap,
+                max_bytes=int(settings.max_file_mb * 1e6),
+                rebuild=rebuild,
+                progress=progress,
+                keep_generations=settings.keep_generations,
+            ))
+        except OSError as exc:  # the lock file or the embedding cache on a full disk: one line, not a traceback
+            import errno
+
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            from toolkit_assistant.errors import DiskFullError
+
+            raise DiskFullError(
+                f"Not enough disk space in {index_dir} ({exc.strerror}); nothing was published and the "
+                "previous index stays current. Free some space (or set TOOLKIT_INDEX_DIR to a larger disk) and run "
+                "ingest again"
+            ) from exc
     main = reports[0]
     if len(reports) > 1:
         # the run took as long as both builds; the summary counts the main index's documents

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit_assistant.errors import InputError
+from toolkit_assistant.errors import IndexServerDown, InputError
 from toolkit_assistant.wiring import ingest_with
 
 if TYPE_CHECKING:
@@ -51,6 +51,16 @@ def check_case(answer: Answer, facts: Sequence[str], must_refuse: bool) -> tuple
         if not ok:
             problems.append(f"expected fact not found: {fact}")
     return not problems, problems
+
+
+def error_text(exc: BaseException, lang: str = "en") -> str:
+    """What the app shows for an error, in the user's language where the app has the text (the index server
+    not answering); other errors keep their own (English) message."""
+    if isinstance(exc, IndexServerDown):
+        from toolkit_assistant.app.i18n import ui_text
+
+        return ui_text("index_server_down", lang).format(url=exc.url)
+    return str(exc)
 
 
 class AppActions:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from toolkit_assistant.app.actions import error_text
 from toolkit_assistant.app.exports import write_export
 from toolkit_assistant.app.i18n import ui_text
 from toolkit_assistant.app.render import (
@@ -83,8 +84,9 @@ def chat_steps(actions: AppActions, q: str, messages: list[dict[str, Any]] | Non
             else:
                 answer = step
     except ToolkitError as exc:
-        messages.append({"role": "assistant", "content": f"**Not asked:** {md_escape(str(exc))}"})
-        yield (messages, hist, render_error(str(exc)), gr.skip(), gr.skip(), gr.Dataset(samples=[], visible=False),
+        shown = error_text(exc, lang)  # the index server not answering: said in the user's language
+        messages.append({"role": "assistant", "content": f"**Not asked:** {md_escape(shown)}"})
+        yield (messages, hist, render_error(shown), gr.skip(), gr.skip(), gr.Dataset(samples=[], visible=False),
                q)
         return
     assert answer is not None  # stream_ask always ends with the Answer

@@ -8,6 +8,7 @@ from toolkit_assistant.app.layout import build_ui
 from toolkit_assistant.app.render import CSS
 from toolkit_assistant.auth import parse_auth
 from toolkit_assistant.config import Settings, apply_offline_env
+from toolkit_assistant.health import health_routes
 from toolkit_assistant.wiring import open_assistant
 
 
@@ -38,5 +39,6 @@ def launch(settings: Settings) -> None:
         show_error=False,
         quiet=True,
         css=CSS,
-        app_kwargs={"routes": openai_router(assistant, auth, concurrency=settings.concurrency_limit).routes},
+        app_kwargs={"routes": [*health_routes(assistant),  # GET /healthz, no login
+                               *openai_router(assistant, auth, concurrency=settings.concurrency_limit).routes]},
     )

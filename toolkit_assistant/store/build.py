@@ -178,6 +178,10 @@ def write_generation(
         bm25 = build_bm25(chunks)
         if bm25 is not None:
             bm25.save(str(gen_dir / "bm25"))
+        from toolkit_assistant.store.integrity import file_checks
+
+        manifest.checks = file_checks(gen_dir)
+    manifest.counts = {"chunks": len(chunks), "sentences": len(sent_ids)}
     location.publish(manifest)
 
 

@@ -43,6 +43,9 @@ class Manifest:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     created: float = field(default_factory=time.time)
     chunker_version: int = 0
+    # size and SHA-256 of the generation's own files, and its vector counts (store/integrity.py checks them)
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> str:
         """Serialise."""
@@ -52,7 +55,10 @@ class Manifest:
     def from_json(cls, raw: str) -> Manifest:
         """Parse."""
         data = json.loads(raw)
-        return cls(**data)
+        if not isinstance(data, dict):
+            raise ValueError("a manifest is a JSON object")
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})
 
     def chunk_count(self) -> int:
         """Chunks in the index."""
@@ -86,6 +92,14 @@ class Location:
         """Make `manifest.generation` current, atomically."""
         raise NotImplementedError
 
+    def published_manifests(self) -> list[Manifest]:
+        """Manifests of every published generation still stored (the current one included)."""
+        return []
+
+    def remove_generation(self, gen: str) -> None:
+        """Delete one generation (a partial one after a failed ingest, or an old one)."""
+        raise NotImplementedError
+
     def cleanup(self, keep: set[str]) -> None:
         """Delete generations not in `keep`."""
         raise NotImplementedError
@@ -104,13 +118,19 @@ class EmbeddedLocation(Location):
         """The index folder."""
         return str(self.index_dir)
 
-    def read_manifest(self) -> Manifest | None:
-        """Read the manifest of the generation CURRENT.json names."""
+    def read_pointer(self) -> Manifest | None:
+        """The manifest CURRENT.json holds (None when there is none; ValueError when it is garbled)."""
         try:
             raw = self.pointer.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
-        manifest = Manifest.from_json(raw)
+        return Manifest.from_json(raw)
+
+    def read_manifest(self) -> Manifest | None:
+        """Read the manifest of the generation CURRENT.json names."""
+        manifest = self.read_pointer()
+        if manifest is None:
+            return None
         if not (self.index_dir / "gens" / manifest.generation / "chroma").exists():
             return None
         return manifest
@@ -154,6 +174,21 @@ class EmbeddedLocation(Location):
         os.replace(tmp, self.pointer)
         _fsync_dir(self.index_dir)
 
+    def published_manifests(self) -> list[Manifest]:
+        """The manifest.json of every generation folder that has one."""
+        from toolkit_assistant.store.integrity import read_manifest_file
+
+        gens = self.index_dir / "gens"
+        if not gens.exists():
+            return []
+        found = (read_manifest_file(d / "manifest.json") for d in sorted(gens.iterdir()))
+        return [m for m in found if m is not None]
+
+    def remove_generation(self, gen: str) -> None:
+        """Remove a generation folder."""
+        self._clients.pop(gen, None)
+        shutil.rmtree(self.gen_dir(gen), ignore_errors=True)
+
     def cleanup(self, keep: set[str]) -> None:
         """Remove generation folders not kept (and stray temporary files)."""
         gens = self.index_dir / "gens"
@@ -178,55 +213,88 @@ class ServerLocation(Location):
             raise ConfigError(f"TOOLKIT_CHROMA_URL={url!r} is not a URL like http://127.0.0.1:8000")
         self.url = url
         self.prefix = prefix
-        try:
-            self.client = chromadb.HttpClient(
+
+        def connect() -> Any:
+            client = chromadb.HttpClient(
                 host=parsed.hostname,
                 port=parsed.port or (443 if parsed.scheme == "https" else 8000),
                 ssl=parsed.scheme == "https",
                 settings=chroma_settings(),
             )
-            self.client.heartbeat()
-        except Exception as exc:  # noqa: BLE001 - any connection failure
-            raise ConfigError(
-                f"Cannot reach the Chroma server at {url} ({type(exc).__name__}). Start one with: "
-                "chroma run --path DIR --host 127.0.0.1 --port 8000, or unset TOOLKIT_CHROMA_URL"
-            ) from exc
+            client.heartbeat()
+            return client
+
+        self.client = with_retry(url, connect, any_error=True)
+
+    def heartbeat(self) -> None:
+        """Raise IndexServerDown unless the server answers (after short retries)."""
+        with_retry(self.url, self.client.heartbeat)
 
     def describe(self) -> str:
         """The server URL and prefix."""
         return f"{self.url} (collections {self.prefix}_*)"
 
     def _meta(self) -> Any:
-        return self.client.get_or_create_collection(
+        return with_retry(self.url, lambda: self.client.get_or_create_collection(
             f"{self.prefix}_meta", embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
+        ))
 
     def read_manifest(self) -> Manifest | None:
         """Read the manifest record."""
-        got = self._meta().get(ids=["current"], include=["documents"])
+        meta = self._meta()
+        got = with_retry(self.url, lambda: meta.get(ids=["current"], include=["documents"]))
         docs = got.get("documents") or []
         return Manifest.from_json(docs[0]) if docs else None
 
     def pointer_token(self) -> str:
         """The current generation's name."""
-        got = self._meta().get(ids=["current"], include=["metadatas"])
+        meta = self._meta()
+        got = with_retry(self.url, lambda: meta.get(ids=["current"], include=["metadatas"]))
         metas = got.get("metadatas") or []
         return str(metas[0].get("generation")) if metas else ""
 
     def collections(self, gen: str, *, create: bool) -> tuple[Any, Any]:
-        """The generation's collections on the server."""
-        return _open_pair(
+        """The generation's collections on the server (each call retried, a dead server named)."""
+        pair = with_retry(self.url, lambda: _open_pair(
             self.client, f"{self.prefix}_{gen}_chunks", f"{self.prefix}_{gen}_sentences", create=create
-        )
+        ))
+        return GuardedCollection(pair[0], self.url), GuardedCollection(pair[1], self.url)
 
     def publish(self, manifest: Manifest) -> None:
-        """Upsert the pointer record (a single write, atomic on the server)."""
-        self._meta().upsert(
-            ids=["current"],
-            documents=[manifest.to_json()],
-            embeddings=[[1.0]],
-            metadatas=[{"generation": manifest.generation}],
-        )
+        """Upsert the generation's record, then the pointer record (a single write, atomic on the server)."""
+        meta = self._meta()
+        for rid in (f"gen:{manifest.generation}", "current"):
+            with_retry(self.url, lambda rid=rid: meta.upsert(
+                ids=[rid],
+                documents=[manifest.to_json()],
+                embeddings=[[1.0]],
+                metadatas=[{"generation": manifest.generation}],
+            ))
+
+    def published_manifests(self) -> list[Manifest]:
+        """The generation records of the meta collection."""
+        meta = self._meta()
+        got = with_retry(self.url, lambda: meta.get(include=["documents"]))
+        out = []
+        for rid, doc in zip(got.get("ids") or [], got.get("documents") or [], strict=False):
+            if rid.startswith("gen:") and doc:
+                try:
+                    out.append(Manifest.from_json(doc))
+                except (ValueError, TypeError):
+                    continue
+        return out
+
+    def remove_generation(self, gen: str) -> None:
+        """Delete a generation's collections and record."""
+        for name in (f"{self.prefix}_{gen}_chunks", f"{self.prefix}_{gen}_sentences"):
+            try:
+                self.client.delete_collection(name)
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+        try:
+            self._meta().delete(ids=[f"gen:{gen}"])
+        except Exception:  # noqa: BLE001 - already gone
+            pass
 
     def cleanup(self, keep: set[str]) -> None:
         """Delete collections of generations not kept."""
@@ -240,6 +308,70 @@ class ServerLocation(Location):
                     self.client.delete_collection(name)
                 except Exception:  # noqa: BLE001 - already gone
                     pass
+        try:
+            meta = self._meta()
+            stale = [r for r in meta.get(include=[]).get("ids") or [] if r.startswith("gen:") and r[4:] not in keep]
+            if stale:
+                meta.delete(ids=stale)
+        except Exception:  # noqa: BLE001 - cleanup is best effort
+            pass
+
+
+RETRY_DELAYS_S = (0.2, 0.5, 1.0)  # short backoff before a Chroma server is declared down
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    """A failure to reach the server (refused, reset, timed out), looking through the exception's causes."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        name = type(cur).__name__
+        if isinstance(cur, ConnectionError | TimeoutError) or name in {
+            "ConnectError", "ConnectTimeout", "ReadError", "ReadTimeout", "RemoteProtocolError", "WriteError",
+            "PoolTimeout", "NetworkError", "TransportError",
+        }:
+            return True
+        text = str(cur)
+        if "Connection refused" in text or "Could not connect to a Chroma server" in text:
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
+def with_retry(url: str, fn: Any, *, any_error: bool = False) -> Any:
+    """fn(), retried with a short backoff when the server does not answer; then IndexServerDown.
+
+    any_error: treat every failure as the server not answering (used when connecting).
+    """
+    from toolkit_assistant.errors import IndexServerDown
+
+    for delay in (*RETRY_DELAYS_S, None):
+        try:
+            return fn()
+        except Exception as exc:  # noqa: BLE001 - sorted below
+            if not (any_error or _is_connection_error(exc)):
+                raise
+            if delay is None:
+                raise IndexServerDown(url) from exc
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+class GuardedCollection:
+    """A server collection whose calls are retried briefly and fail as IndexServerDown when the server is gone."""
+
+    def __init__(self, col: Any, url: str) -> None:
+        """Wrap a collection of the server at url."""
+        self._col = col
+        self._url = url
+
+    def __getattr__(self, name: str) -> Any:
+        """Methods retried; other attributes as they are."""
+        attr = getattr(self._col, name)
+        if not callable(attr):
+            return attr
+        return lambda *a, **kw: with_retry(self._url, lambda: attr(*a, **kw))
 
 
 def _open_pair(client: Any, chunks_name: str, sentences_name: str, *, create: bool) -> tuple[Any, Any]:

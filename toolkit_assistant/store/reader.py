@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from toolkit_assistant.errors import IndexMismatchError, IndexNotBuiltError
+from toolkit_assistant.errors import IndexDamagedError, IndexMismatchError, IndexNotBuiltError
 from toolkit_assistant.store.build import BATCH, build_bm25
 from toolkit_assistant.store.location import Location, Manifest
 from toolkit_assistant.types import Chunk
@@ -33,21 +33,16 @@ class IndexReader:
         self._open()
 
     def _open(self) -> None:
+        from toolkit_assistant.store.integrity import usable_generation
+
         token = self.location.pointer_token()
-        manifest = self.location.read_manifest()
-        if manifest is None:
-            raise IndexNotBuiltError(self.location.describe())
-        if manifest.embedding != self.embedder.name:
-            raise IndexMismatchError(
-                f"The index at {self.location.describe()} was built with {manifest.embedding}, but "
-                f"the configured embedding model is {self.embedder.name}. Rebuild it with: "
-                "toolkit-assistant ingest --rebuild (or set TOOLKIT_EMBEDDING back)"
-            )
-        col_chunks, col_sents = self.location.collections(manifest.generation, create=False)
+        usable = usable_generation(self.location, self.embedder.name)  # falls back past a damaged generation
+        manifest = usable.manifest
+        col_chunks, col_sents = usable.cols
         chunks = load_chunks(self.location, manifest, col_chunks)
         bm25 = None
         gen_dir = self.location.gen_dir(manifest.generation)
-        if gen_dir is not None and (gen_dir / "bm25").exists():
+        if gen_dir is not None and (gen_dir / "bm25").exists() and not usable.repairs:
             import bm25s
 
             bm25 = bm25s.BM25.load(str(gen_dir / "bm25"))
@@ -59,6 +54,8 @@ class IndexReader:
         self.col_chunks = col_chunks
         self.col_sents = col_sents
         self.bm25 = bm25
+        # said with every answer: the index was damaged and an earlier one answers, or a part was rebuilt
+        self.notices: tuple[str, ...] = tuple(usable.notices)
         self._sent_cache: dict[str, tuple[list[tuple[int, int]], np.ndarray]] = {}
         self._token = token
         self._checked = time.monotonic()
@@ -75,7 +72,11 @@ class IndexReader:
             except Exception:  # noqa: BLE001 - keep serving the generation we have
                 return False
             if token and token != self._token:
-                self._open()
+                try:
+                    self._open()
+                except (IndexDamagedError, IndexNotBuiltError, IndexMismatchError):
+                    self._token = token  # keep serving the generation we have; `check` names the damage
+                    return False
                 return True
         return False
 
