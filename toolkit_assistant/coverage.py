@@ -34,6 +34,10 @@ Coverage = Literal["answered", "partial", "none"]
 
 # topic evidence: below both, nothing retrieved is about the question
 TOPIC_MIN_TERMS = 0.34  # weighted share of the question's words found in the best passages
+# not covered when two or more of the question's words, at least this share of its weight (a word the
+# index never uses weighs like the rarest), are unknown to the index and the best sentence is not clearly
+# about the question
+UNKNOWN_SHARE = 0.5
 # a question word counts as telling when it is rarer than this among the indexed chunks
 COMMON_DF = 0.25
 
@@ -262,6 +266,12 @@ def assess(
     topic = best_sim >= topic_min_sim or (share >= TOPIC_MIN_TERMS and (agree or best_sim >= topic_min_sim - 0.08))
     if foreign:
         topic = best_sim >= (topic_min_sim if foreign_min_sim is None else foreign_min_sim)
+    # words the whole index never uses ("chocolate", "cake"): when they are much of the question, the
+    # passages that came back share only its generic words with it
+    unknown = [(t, w) for t, w, _ in terms if not foreign and df(t) == 0 and df(w) == 0 and not any(df(f) for f in _forms(t))]
+    unknown_share = sum(weights[t] for t, _ in unknown) / total
+    if len(unknown) >= 2 and unknown_share >= UNKNOWN_SHARE and best_sim < topic_min_sim + 0.10:
+        return Decision("none", "the materials never use: " + ", ".join(w for _, w in unknown), evidence)
     if not topic:
         return Decision("none", "nothing retrieved is about the question", evidence)
     # what the question asks for that the passages do not hold: the head of its wh-phrase ("what

@@ -20,7 +20,7 @@ from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from pydantic import ConfigDict
 
 from toolkit_assistant.adapters import hit_metadata, make_filters
-from toolkit_assistant.pipeline import validate_question
+from toolkit_assistant.intake import validate_question
 
 __all__ = ["ToolkitAnswerer", "ToolkitRetriever", "hit_metadata", "make_filters"]
 

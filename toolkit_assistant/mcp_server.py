@@ -22,7 +22,7 @@ def build_server(assistant: Any) -> Any:
     from mcp.server.mcpserver import MCPServer
 
     from toolkit_assistant.adapters import hit_metadata, make_filters
-    from toolkit_assistant.pipeline import validate_question
+    from toolkit_assistant.intake import validate_question
 
     server = MCPServer(
         "toolkit-assistant",

@@ -201,7 +201,7 @@ class AppActions:
         Raises:
             InputError: the question or a field of the case is not valid.
         """
-        from toolkit_assistant.pipeline import validate_question
+        from toolkit_assistant.intake import validate_question
 
         question = validate_question(question, self.assistant.max_question_chars)
         rec: dict[str, Any] = {"id": f"app-{time.strftime('%Y%m%d-%H%M%S')}", "category": category,

@@ -73,7 +73,7 @@ def _memo_embedders(assistants: Sequence[Any]) -> Iterator[None]:
 def _answer_case(assistant: Any, case: EvalCase, backend: str | None, passages: dict[str, str]) -> CaseResult:
     """Retrieve (k=10, for the ranks) and answer one case with one assistant."""
     from toolkit_assistant.errors import ToolkitError
-    from toolkit_assistant.pipeline import validate_question
+    from toolkit_assistant.intake import validate_question
 
     started = time.perf_counter()
     try:

@@ -74,7 +74,7 @@ def _theme(assistant: Assistant, key: str, heading: str, question: str, refs: _R
            backend: str | None) -> Theme | None:
     """Ask one theme question; its verified citations become the theme's key points."""
     answer = assistant.ask(question, backend=backend)
-    if answer.abstained:
+    if answer.outcome != "answered":
         return None
     points = []
     for cit in answer.citations:
@@ -100,7 +100,7 @@ def _cases(assistant: Assistant, topic: str, refs: _Refs, seen: set[str], backen
 
     only_cases = Filters(kinds=("case",))
     answer = assistant.ask(CASE_QUESTION.format(topic=topic), backend=backend, filters=only_cases)
-    cited: list[Citation] = [] if answer.abstained else [c for c in answer.citations if _usable(c.chunk)]
+    cited: list[Citation] = [] if answer.outcome != "answered" else [c for c in answer.citations if _usable(c.chunk)]
     nearest_only = not cited
     chunks: dict[str, Chunk] = {}
     quotes: dict[str, list[str]] = {}
@@ -252,7 +252,7 @@ def build_session(
             materials do not cover the topic (the message names the nearest topics they do cover).
     """
     from toolkit_assistant.errors import InputError
-    from toolkit_assistant.pipeline import validate_question
+    from toolkit_assistant.intake import validate_question
 
     topic = validate_question(topic, assistant.max_question_chars).rstrip("?.! ")
     if not MIN_MINUTES <= int(minutes) <= MAX_MINUTES:
@@ -260,6 +260,11 @@ def build_session(
     minutes = int(minutes)
     audience = (audience or "").strip()[:200]
     step = progress or (lambda _f, _m: None)
+    probe = assistant.ask(topic, backend=backend)
+    if probe.outcome == "none":  # the topic itself is not in the materials: no theme question can be
+        near = "; ".join(probe.nearest_topics) or "none found"
+        raise InputError(f"The materials do not cover “{topic}”, so no session pack was made. "
+                         f"Nearest topics they cover: {near}")
     refs = _Refs()
     seen: set[str] = set()
     themes: list[Theme] = []

@@ -281,14 +281,6 @@ def _guarded(cols: Any, location: Location) -> Any:
     return None if cols is None else (DamageGuard(cols[0], location.describe()), DamageGuard(cols[1], location.describe()))
 
 
-def read_manifest_file(path: Path) -> Manifest | None:
-    """A generation's manifest.json, or None when it is missing or unreadable."""
-    try:
-        return Manifest.from_json(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, TypeError, KeyError, json.JSONDecodeError):
-        return None
-
-
 @dataclass
 class IndexCheck:
     """What `toolkit-assistant check` found: problems (exit 1), facts about the index, and what to run."""

@@ -176,8 +176,6 @@ class EmbeddedLocation(Location):
 
     def published_manifests(self) -> list[Manifest]:
         """The manifest.json of every generation folder that has one."""
-        from toolkit_assistant.store.integrity import read_manifest_file
-
         gens = self.index_dir / "gens"
         if not gens.exists():
             return []
@@ -400,3 +398,10 @@ def location_for(index_dir: Path, chroma_url: str | None, prefix: str) -> Locati
         return ServerLocation(chroma_url, prefix)
     return EmbeddedLocation(index_dir)
 
+
+def read_manifest_file(path: Path) -> Manifest | None:
+    """A generation's manifest.json, or None when it is missing or unreadable."""
+    try:
+        return Manifest.from_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError, KeyError, json.JSONDecodeError):
+        return None
