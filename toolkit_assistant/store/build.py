@@ -148,7 +148,14 @@ def write_generation(
         # a slow model embeds each sentence once: a chunk's vector is the mean of its sentences' vectors
         vecs = np.zeros((len(chunks), svecs.shape[1]), dtype=np.float32)
         np.add.at(vecs, np.asarray(owner), svecs)
-        empty = [k for k in range(len(chunks)) if not vecs[k].any()]
+        counts = np.bincount(np.asarray(owner), minlength=len(chunks)).astype(np.float32)
+        vecs /= np.maximum(counts, 1.0)[:, None]
+        # plus what the chunk is about, as its headings say (one short text per section, embedded once)
+        heads = [f"{c.title}: {c.section_title}" for c in chunks]
+        unique = list(dict.fromkeys(heads))
+        hvecs = dict(zip(unique, embed_with_cache(unique, embedder, cache), strict=True))
+        vecs += np.stack([hvecs[h] for h in heads])
+        empty = [k for k in range(len(chunks)) if counts[k] == 0]
         if empty:
             vecs[empty] = embed_with_cache([embed_text(chunks[k]) for k in empty], embedder, cache)
         vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
