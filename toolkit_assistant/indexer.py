@@ -90,13 +90,18 @@ def run_ingest(
     max_bytes: int | None = None,
     rebuild: bool = False,
     progress: Callable[[str], None] | None = None,
+    on_page: Callable[[str, int, int], None] | None = None,
 ) -> IngestReport:
     """Bring the index up to date with the files under `paths`.
 
     Files outside `paths` that an earlier ingest added stay in the index. Unchanged files keep their
     chunks; changed files replace theirs; files gone from under `paths` lose theirs. A file that
     cannot be read is reported in `skipped` (an earlier good version of it stays in the index).
+    A PDF reports each page read to `on_page(file, page_no, pages_total)`; without it, `progress` hears
+    of every 25th page and the last.
     """
+    if on_page is None and progress is not None:
+        on_page = page_progress(progress)
     started = time.perf_counter()
     roots = [Path(p).resolve() for p in paths]
     with ingest_lock(index_dir):
@@ -155,7 +160,7 @@ def run_ingest(
                 report.unchanged.append(str(path))
                 continue
             try:
-                doc = load_document(path, max_bytes=max_bytes)
+                doc = load_document(path, max_bytes=max_bytes, on_page=on_page)
                 chunks = chunk_document(doc, size=chunk_size, overlap=chunk_overlap)
                 if not chunks:
                     raise DocumentError(f"{path}: no text to index")
@@ -213,6 +218,16 @@ def run_ingest(
         report.new_chunks = len(fresh)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def page_progress(progress: Callable[[str], None], every: int = 25) -> Callable[[str, int, int], None]:
+    """An on_page callback that reports 'file: page n/N' through `progress` every `every` pages and at the end."""
+
+    def on_page(file: str, page_no: int, pages_total: int) -> None:
+        if page_no == pages_total or page_no % every == 0:
+            progress(f"{Path(file).name}: page {page_no}/{pages_total}")
+
+    return on_page
 
 
 def _published_recently(location: Location, old: Manifest | None) -> set[str]:
