@@ -375,17 +375,11 @@ def clean_pages(raw: list[_RawPage]) -> list[PageText]:
     for page in raw:
         lines = [ln for ln in page.lines if ln.text.strip()]
         removed: list[str] = []
-        # running headers and footers: from the edges inward, at most two lines each
-        for edge in ("top", "bottom"):
-            for _ in range(2):
-                if not lines:
-                    break
-                ln = lines[0] if edge == "top" else lines[-1]
-                if _is_running(ln, page, running, edge):
-                    removed.append(ln.text)
-                    lines.pop(0 if edge == "top" else -1)
-                else:
-                    break
+        # running headers and footers: lines in the page's top and bottom bands (or its first and last two)
+        for ln in _edge_lines(lines, page):
+            if _is_running(ln, page, running, len(raw), body_size):
+                removed.append(ln.text)
+                lines.remove(ln)
         footnotes, lines = _split_footnotes(lines, page, body_size, vocab)
         kind = _page_kind(lines)
         if kind != "body":
@@ -413,30 +407,36 @@ def _body_size(raw: list[_RawPage]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
+def _edge_lines(lines: list[Line], page: _RawPage) -> list[Line]:
+    """Lines where running headers and footers sit: the top and bottom tenth of the page when positions are known
+    (the content stream may draw them in any order), else the first two and the last two lines."""
+    if page.height and lines and all(ln.y is not None for ln in lines):
+        band = 0.1 * page.height
+        edge = [ln for ln in lines if ln.y is not None and (ln.y >= page.height - band or ln.y <= band)]
+        return edge[:6]
+    return list(dict.fromkeys(lines[:2] + lines[-2:]))
+
+
 def _running_lines(raw: list[_RawPage]) -> Counter[str]:
-    """How many pages carry each line form among their first and last two lines."""
+    """How many pages carry each line form in their header and footer places."""
     seen: Counter[str] = Counter()
     for p in raw:
         lines = [ln for ln in p.lines if ln.text.strip()]
-        edge = {_key(_strip_label(ln.text, p.label)) for ln in lines[:2] + lines[-2:]}
-        seen.update(edge)
+        seen.update({_key(_strip_label(ln.text, p.label)) for ln in _edge_lines(lines, p)})
     return seen
 
 
-def _is_running(ln: Line, page: _RawPage, running: Counter[str], edge: str) -> bool:
+def _is_running(ln: Line, page: _RawPage, running: Counter[str], pages: int, body: float = 0.0) -> bool:
     text = ln.text.strip()
-    if page.height and ln.y is not None:
-        if edge == "top" and ln.y < 0.75 * page.height:
-            return False
-        if edge == "bottom" and ln.y > 0.25 * page.height:
-            return False
     if _is_page_number(text, page.label):
         return True
+    if body and 0 < ln.size <= 0.9 * body and _FOOTNOTE_START.match(text) and len(text.split()) >= 5:
+        return False  # a footnote, even one that repeats
     stripped = _strip_label(text, page.label)
     count = running.get(_key(stripped), 0)
     if len(stripped.split()) > 14:
         return False
-    return count >= 3 or (count >= 2 and stripped != text)
+    return count >= 3 or (count >= 2 and (stripped != text or pages <= 4))
 
 
 def _split_footnotes(lines: list[Line], page: _RawPage, body: float, vocab: set[str]) -> tuple[list[Footnote], list[Line]]:
@@ -536,7 +536,7 @@ def _blocks(lines: list[Line], page: _RawPage, body: float, vocab: set[str]) -> 
     for group in groups:
         text = join_paragraph([ln.text for ln in group], vocab)
         size = group[0].size
-        heading = bool(body and size and size >= 1.12 * body and len(text) < 160)
+        heading = bool(body and size and size >= 1.07 * body and len(text) < 160)
         blocks.append(Block(text, page.index + 1, page.label, heading=heading))
     return blocks
 
@@ -561,7 +561,7 @@ def _starts_block(group: list[Line], ln: Line, *, geo: bool, spacing: float, lon
         return _ends_sentence(prev.text) and len(prev.text) < 0.7 * longest
     assert ln.y is not None and prev.y is not None and ln.x0 is not None and prev.x0 is not None
     size = max(ln.size, 1.0)
-    if abs(ln.size - prev.size) > 0.12 * max(prev.size, 1.0):
+    if abs(ln.size - prev.size) > 0.07 * max(prev.size, 1.0):
         return True
     if ln.y > prev.y + 0.5 * size:
         # the text jumps up: a new column (or a float); the sentence may go on there

@@ -265,7 +265,9 @@ class _Outline:
         return above[-1].number if above else ""
 
     def fits(self, h: Heading, *, strong: bool) -> bool:
-        """Does the heading continue its numbering (or is the layout sure enough of it)?"""
+        """Does the heading continue its numbering (or is the layout sure of it)?"""
+        if strong:
+            return True
         if h.style.startswith("decimal-") and h.style != "decimal-1":
             parent = ".".join(h.number.split(".")[:-1])
             open_numbers = {o.number for o in self.stack}
@@ -321,6 +323,7 @@ def build_sections(
     doc_title: str,
     outline: Sequence[tuple[int, str]] = (),
     front: str = "front",
+    found: list[tuple[str, str]] | None = None,
 ) -> list[SectionSpec]:
     """Group blocks into sections under their headings.
 
@@ -331,6 +334,7 @@ def build_sections(
 
     Returns sections in reading order; text before the first heading goes to section `front`, titled
     `doc_title`. Section numbers may repeat (a paragraph after a section's (a)-items goes on in the section).
+    Every heading recognised, empty sections' too, is appended to `found` as (number, title).
     """
     sections: list[SectionSpec] = [SectionSpec(front, doc_title)]
     tracker = _Outline()
@@ -338,10 +342,17 @@ def build_sections(
     used: dict[str, int] = {}
 
     def open_section(number: str, title: str) -> SectionSpec:
+        if found is not None and (not found or found[-1] != (number, title)):
+            found.append((number, title))
         spec = SectionSpec(number, title)
         sections.append(spec)
         return spec
 
+    # where the layout marks some headings of a numbering style (a larger font), it marks all of them
+    layout_styles = {
+        h.style for b in blocks if b.heading and (h := parse_heading(b.text.strip())) is not None
+        and h.style not in ("para", "item", "subitem")
+    }
     current = sections[0]
     for i, block in enumerate(blocks):
         text = block.text.strip()
@@ -363,9 +374,17 @@ def build_sections(
             current.append(_after_heading(text, title, number), block.page, block.label)
             continue
         h = parse_heading(text)
+        if block.heading and (h is None or h.style == "para"):
+            # the layout marks it as a heading: its words are the title, however they are written ("6.3.2 macOS")
+            m = re.match(r"^(\d{1,3}(?:\.\d{1,3}){0,4})\.?\s+(\S.{0,120})$", text)
+            if m:
+                parts = m.group(1).split(".")
+                h = Heading(m.group(1), m.group(2).strip(), f"decimal-{len(parts)}", int(parts[-1]))
         if h is not None:
             strong = block.heading and h.style not in ("para", "item", "subitem")
             if h.style in ("item", "subitem") and not tracker.stack:
+                h = None
+            elif not strong and h.style in layout_styles:
                 h = None
             elif not tracker.fits(h, strong=strong):
                 h = None
