@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,13 +123,13 @@ def load_document(path: Path, *, max_bytes: int | None = None, on_page: OnPage |
             f"{path}: not UTF-8 text (invalid byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
             "save it as UTF-8"
         ) from exc
-    text = normalise(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise DocumentError(f"{path}: no text in the file")
-    text = neutralise_markers(text)
     if suffix in (".md", ".markdown"):
-        return _parse_markdown(path, text)
-    return _parse_text(path, text)
+        return _parse_markdown(path, neutralise_markers(normalise(text)))
+    # plain text keeps its indentation until its paragraphs are found (a centred line is a heading)
+    return _parse_text(path, neutralise_markers(unicodedata.normalize("NFC", text)))
 
 
 def _parse_front_matter(path: Path, text: str) -> tuple[dict[str, str], str]:

@@ -14,6 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from toolkit_assistant.text import normalise
+
 _ROMAN = re.compile(r"^(?=[MDCLXVI])M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
 _WORDS = (
     "part", "chapter", "title", "article", "art.", "principle", "section", "rule", "annex", "appendix",
@@ -92,7 +94,7 @@ def _title_like(text: str, *, max_words: int = 14) -> bool:
     if not content:
         return False
     caps = sum(1 for w in content if w[0].isupper())
-    return caps / len(content) >= 0.6 or (words[0][0].isupper() and len(words) <= 6)
+    return caps / len(content) >= 0.6 or (words[0][0].isupper() and len(words) <= 4 and not text.rstrip().endswith((":", ".")))
 
 
 def _split_title(rest: str) -> tuple[str, str]:
@@ -102,6 +104,8 @@ def _split_title(rest: str) -> tuple[str, str]:
     if caps and sum(c.isalpha() for c in caps.group(1)) >= 4:  # "PREAMBLE The purpose of ..."
         return caps.group(1).strip(" ,"), rest[caps.end() :].strip()
     m = re.match(r"^(.{2,110}?)([.:—–])(?:\s+(.*))?$", rest)
+    if m and m.group(2) == ":" and not m.group(3):
+        return "", rest  # "It covers forty-two countries:" leads into a list
     if m and _title_like(m.group(1)) and (m.group(3) is None or m.group(3)[:1].isupper() or m.group(3)[:1] in "\"“("):
         return m.group(1).strip(), (m.group(3) or "").strip()
     if _title_like(rest) and not re.search(r"[.!]$", rest.rstrip("'\"”’")) or re.fullmatch(r"[^.!?]{2,80}[.:]", rest) and _title_like(rest):
@@ -297,8 +301,8 @@ class _Outline:
             if h.style == "subitem":
                 item = next((o for o in reversed(self.stack[:-1]) if o.style == "item"), None)
                 pnum += item.number if item else ""
-            title = parent.title if parent else ""
-            return f"{pnum}{h.number}", title
+            titled = next((o for o in reversed(self.stack[:-1]) if o.title), None)
+            return f"{pnum}{h.number}", titled.title if titled else ""
         if h.style == "letter":
             parent = next((o for o in reversed(self.stack[:-1]) if o.style in ("roman", "chapter", "part")), None)
             return (f"{parent.number}.{h.number}" if parent else h.number), h.title
@@ -528,7 +532,7 @@ def text_blocks(text: str) -> list[Block]:
             blocks.append(Block(" ".join(ln.strip() for ln in lines), heading=True))
             continue
         blocks.append(Block(join_lines([ln.strip() for ln in lines])))
-    return blocks
+    return [Block(normalise(b.text), heading=b.heading) for b in blocks]
 
 
 def join_lines(lines: Sequence[str]) -> str:
