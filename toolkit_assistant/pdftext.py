@@ -515,6 +515,8 @@ def join_paragraph(lines: list[str], vocab: set[str]) -> str:
         if not ln:
             continue
         out = ln if not out else dehyphenate(out, ln, vocab)
+    # a word broken at the paragraph's last line goes on in the next column or page: keep its hyphen
+    out = re.sub(r"[\ufffe\u00ad]$", "-", out)
     return out.replace("\ufffe", "").replace("\u00ad", "")
 
 

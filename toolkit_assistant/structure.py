@@ -381,9 +381,14 @@ def build_sections(
         if block.heading and (h is None or h.style == "para"):
             # the layout marks it as a heading: its words are the title, however they are written ("6.3.2 macOS")
             m = re.match(r"^(\d{1,3}(?:\.\d{1,3}){0,4})\.?\s+(\S.{0,120})$", text)
+            r = re.match(r"^([IVXLCDM]{1,7}|[A-Z])\.\s+(\S.{0,120})$", text)
             if m:
                 parts = m.group(1).split(".")
                 h = Heading(m.group(1), m.group(2).strip(), f"decimal-{len(parts)}", int(parts[-1]))
+            elif r and roman_value(r.group(1)) and not (len(r.group(1)) == 1 and r.group(1) not in "IVX"):
+                h = Heading(r.group(1), r.group(2).strip(), "roman", roman_value(r.group(1)))
+            elif r and len(r.group(1)) == 1:
+                h = Heading(r.group(1), r.group(2).strip(), "letter", _number_value(r.group(1)))
         if h is not None:
             strong = block.heading and h.style not in ("para", "item", "subitem")
             if h.style in ("item", "subitem") and not tracker.stack:
