@@ -320,15 +320,12 @@ def chunk_document(doc: Document, *, size: int, overlap: int) -> list[Chunk]:
             if page is not None:
                 prefix = f"{doc.doc_id}:{part}:" if part else f"{doc.doc_id}:"
                 base = f"{prefix}p{page}:"
-                if section.role == "footnote":
-                    base += "fn" + re.sub(r"\W", "", section.title.removeprefix("Footnote ")) or "fn"
-                    key = base
-                else:
-                    key = base
+                if section.role == "footnote":  # <doc>:<section>:p<page>:fn<marker>
+                    base += "fn" + re.sub(r"\W", "", section.title.removeprefix("Footnote "))
             else:
-                key = base = f"{doc.doc_id}:{part}:"
-            counters[key] = counters.get(key, 0) + 1
-            n = counters[key]
+                base = f"{doc.doc_id}:{part}:"
+            # numbering goes on where a section comes back (its text after a list of (a)-items)
+            counters[base] = n = counters.get(base, 0) + 1
             if section.role == "footnote":
                 chunk_id = base if n == 1 else f"{base}-{n}"
             else:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit_assistant.errors import DocumentError
-from toolkit_assistant.structure import Block, parse_heading, roman_value
+from toolkit_assistant.structure import Block, join_paragraph, parse_heading, roman_value
 from toolkit_assistant.text import normalise
 
 OnPage = Callable[[str, int, int], None]
@@ -471,7 +471,7 @@ def _page_kind(lines: list[Line]) -> str:
     leaders = sum(1 for t in texts if LEADER.search(t))
     numbered = [t for t in texts if re.search(r"\s(?:\d{1,4}|[ivxlc]{1,6})$", t) and len(t.split()) >= 2]
     nums = [int(m.group(1)) for t in numbered if (m := re.search(r"\s(\d{1,4})$", t))]
-    rising = sum(1 for a, b in zip(nums, nums[1:]) if b >= a) / max(1, len(nums) - 1)
+    rising = sum(1 for a, b in zip(nums, nums[1:], strict=False) if b >= a) / max(1, len(nums) - 1)
     listy = leaders >= 3 and leaders >= 0.3 * len(texts)
     listy = listy or (len(texts) >= 5 and len(numbered) >= 0.6 * len(texts) and (rising >= 0.8 or "content" in head or "index" in head))
     if not listy:
@@ -490,42 +490,12 @@ def _vocabulary(raw: list[_RawPage]) -> set[str]:
     return vocab
 
 
-def dehyphenate(left: str, right: str, vocab: set[str]) -> str:
-    """Join a line ending in 'word-' with the next line: drop the hyphen unless the document spells it with one."""
-    if left.endswith("\ufffe"):
-        return left[:-1] + right
-    if left.endswith("\u00ad"):
-        return left[:-1] + right
-    m = re.search(r"([^\W\d_]+)-$", left)
-    n = re.match(r"([^\W\d_]+)", right)
-    if m and n and right[:1].islower():
-        joined = (m.group(1) + n.group(1)).lower()
-        hyphened = f"{m.group(1)}-{n.group(1)}".lower()
-        if hyphened in vocab and joined not in vocab:
-            return left + right
-        return left[:-1] + right
-    return f"{left} {right}"
-
-
-def join_paragraph(lines: list[str], vocab: set[str]) -> str:
-    """One paragraph's lines as one line of text."""
-    out = ""
-    for ln in lines:
-        ln = ln.strip()
-        if not ln:
-            continue
-        out = ln if not out else dehyphenate(out, ln, vocab)
-    # a word broken at the paragraph's last line goes on in the next column or page: keep its hyphen
-    out = re.sub(r"[\ufffe\u00ad]$", "-", out)
-    return out.replace("\ufffe", "").replace("\u00ad", "")
-
-
 def _blocks(lines: list[Line], page: _RawPage, body: float, vocab: set[str]) -> list[Block]:
     """Paragraphs of a page: lines joined until the layout or the text shows a new paragraph starts."""
     if not lines:
         return []
     geo = all(ln.y is not None and ln.x0 is not None for ln in lines)
-    gaps = [a.y - b.y for a, b in zip(lines, lines[1:]) if geo and a.y is not None and b.y is not None and 0 < a.y - b.y < 3 * max(a.size, 1)]
+    gaps = [a.y - b.y for a, b in zip(lines, lines[1:], strict=False) if geo and a.y is not None and b.y is not None and 0 < a.y - b.y < 3 * max(a.size, 1)]
     spacing = statistics.median(gaps) if gaps else 0.0
     longest = max(len(ln.text) for ln in lines)
     groups: list[list[Line]] = []

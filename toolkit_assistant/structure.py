@@ -33,7 +33,7 @@ _LETTER_HEADING = re.compile(r"^(?P<num>[A-Z])\.\s+(?P<rest>\S.*)$")
 _ITEM = re.compile(r"^(?:\((?P<p>[a-z]{1,2}|[ivx]{1,5})\)|(?P<b>[a-z])\))\s+(?P<rest>\S.*)$")
 _SMALL_WORDS = {
     "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with",
-    "de", "du", "des", "la", "le", "les", "et", "el", "los", "las", "y", "en", "del", "a", "l", "d", "und",
+    "de", "du", "des", "la", "le", "les", "et", "el", "los", "las", "y", "en", "del", "l", "d", "und",
 }
 
 
@@ -508,6 +508,7 @@ def text_blocks(text: str) -> list[Block]:
     headings; a numbered line that opens a paragraph ("5. Conveying Modified Source Versions.") starts one.
     """
     blocks: list[Block] = []
+    vocab = vocabulary(text)
     # text inside a box of asterisks is text; the box's own lines are blank
     text = re.sub(r"(?m)^\*(?:\s(.*?))?\s*\*[ \t]*$", lambda m: m.group(1) or "", text)
     text = re.sub(r"(?m)^\*{3,}[ \t]*$", "", text)
@@ -536,21 +537,40 @@ def text_blocks(text: str) -> list[Block]:
         ):
             blocks.append(Block(" ".join(ln.strip() for ln in lines), heading=True))
             continue
-        blocks.append(Block(join_lines([ln.strip() for ln in lines])))
+        blocks.append(Block(join_paragraph([ln.strip() for ln in lines], vocab)))
     return [Block(normalise(b.text), heading=b.heading) for b in blocks]
 
 
-def join_lines(lines: Sequence[str]) -> str:
-    """Join the lines of one paragraph with spaces, undoing end-of-line hyphenation ('inter-' + 'national')."""
+def dehyphenate(left: str, right: str, vocab: set[str]) -> str:
+    """Join a line ending in 'word-' with the next line: drop the hyphen unless the document spells it with one."""
+    if left.endswith("\ufffe"):
+        return left[:-1] + right
+    if left.endswith("\u00ad"):
+        return left[:-1] + right
+    m = re.search(r"([^\W\d_]+)-$", left)
+    n = re.match(r"([^\W\d_]+)", right)
+    if m and n and right[:1].islower():
+        joined = (m.group(1) + n.group(1)).lower()
+        hyphened = f"{m.group(1)}-{n.group(1)}".lower()
+        if hyphened in vocab and joined not in vocab:
+            return left + right
+        return left[:-1] + right
+    return f"{left} {right}"
+
+
+def join_paragraph(lines: list[str], vocab: set[str]) -> str:
+    """One paragraph's lines as one line of text."""
     out = ""
-    for line in lines:
-        if not out:
-            out = line
+    for ln in lines:
+        ln = ln.strip()
+        if not ln:
             continue
-        if re.search(r"[^\W\d_]-$", out) and line[:1].islower() and not re.search(r"\w-\w+-$", out):
-            out = out[:-1] + line
-        elif out.endswith("\u00ad"):
-            out = out[:-1] + line
-        else:
-            out = out + " " + line
-    return out
+        out = ln if not out else dehyphenate(out, ln, vocab)
+    # a word broken at the paragraph's last line goes on in the next column or page: keep its hyphen
+    out = re.sub(r"[\ufffe\u00ad]$", "-", out)
+    return out.replace("\ufffe", "").replace("\u00ad", "")
+
+
+def vocabulary(text: str) -> set[str]:
+    """The words of a text, hyphenated compounds kept whole, lower-cased."""
+    return {w.lower() for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text)}
