@@ -77,3 +77,14 @@ def test_discover_skips_unsupported_and_readmes(tmp_path: Path) -> None:
     found, skipped = discover([tmp_path])
     assert [p.name for p in found] == ["a.md"]
     assert len(skipped) == 1 and "unsupported file type '.docx'" in skipped[0][1]
+
+
+def test_page_label_and_role_survive_the_metadata_round_trip() -> None:
+    from toolkit_assistant.types import Chunk, Citation
+
+    chunk = Chunk(id="r:4:p7:fn2", doc_id="r", text="A note.", title="R", section="4", section_title="Footnote 2",
+                  page=7, page_label="5", role="footnote")
+    again = Chunk.from_metadata(chunk.id, chunk.text, chunk.metadata())
+    assert again == chunk
+    cited = Citation(1, chunk, "A note.", 0.5).to_dict()
+    assert cited["page"] == 7 and cited["page_label"] == "5"

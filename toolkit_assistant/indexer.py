@@ -97,6 +97,7 @@ def run_ingest(
     rebuild: bool = False,
     progress: Callable[[str], None] | None = None,
     keep_generations: int = 2,
+    on_page: Callable[[str, int, int], None] | None = None,
 ) -> IngestReport:
     """Bring the index up to date with the files under `paths`.
 
@@ -106,7 +107,11 @@ def run_ingest(
     After a successful ingest, the newest `keep_generations` complete generations are kept (the current
     one and, by default, the previous one) and older ones removed. A full disk removes the partial
     generation and raises DiskFullError; the previous index stays current.
+    A PDF reports each page read to `on_page(file, page_no, pages_total)`; without it, `progress` hears
+    of every 25th page and the last.
     """
+    if on_page is None and progress is not None:
+        on_page = page_progress(progress)
     started = time.perf_counter()
     roots = [Path(p).resolve() for p in paths]
     with ingest_lock(index_dir):
@@ -166,7 +171,7 @@ def run_ingest(
                 report.unchanged.append(str(path))
                 continue
             try:
-                doc = load_document(path, max_bytes=max_bytes)
+                doc = load_document(path, max_bytes=max_bytes, on_page=on_page)
                 chunks = chunk_document(doc, size=chunk_size, overlap=chunk_overlap)
                 if not chunks:
                     raise DocumentError(f"{path}: no text to index")
@@ -329,6 +334,16 @@ def _disk_full_message(location: Location, index_dir: Path, old: Manifest | None
         f"{free / 1e6:.1f} MB are free; the partial index was removed and {kept}. Free some space "
         "(or set TOOLKIT_INDEX_DIR to a larger disk) and run ingest again"
     )
+
+
+def page_progress(progress: Callable[[str], None], every: int = 25) -> Callable[[str, int, int], None]:
+    """An on_page callback that reports 'file: page n/N' through `progress` every `every` pages and at the end."""
+
+    def on_page(file: str, page_no: int, pages_total: int) -> None:
+        if page_no == pages_total or page_no % every == 0:
+            progress(f"{Path(file).name}: page {page_no}/{pages_total}")
+
+    return on_page
 
 
 def _published_recently(location: Location, old: Manifest | None) -> set[str]:

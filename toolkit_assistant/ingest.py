@@ -1,24 +1,28 @@
 """Read documents (Markdown with front matter, PDF, plain text) and cut them into chunks.
 
 Chunk ids are stable across runs and machines: ``<doc_id>:<section>:<n>`` for Markdown and text,
-``<doc_id>:p<page>:<n>`` for PDFs (``<doc_id>:<section>:p<page>:<n>`` when the PDF has an outline).
+``<doc_id>:<section>:p<page>:<n>`` for PDFs (``<doc_id>:p<page>:<n>`` before the first section), and
+``<doc_id>:<section>:p<page>:fn<marker>`` for a PDF's footnotes. Plain text and PDFs are cut into sections
+by `structure` (the PDF outline, or numbered headings); PDF text is cleaned by `pdftext`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit_assistant import sourcetags
 from toolkit_assistant.errors import DocumentError
+from toolkit_assistant.pdftext import OnPage
 from toolkit_assistant.text import normalise, slug, split_sentences
 from toolkit_assistant.types import Chunk
 
 # bump when chunking changes, so that the next ingest re-chunks unchanged files
-CHUNKER_VERSION = 3
+CHUNKER_VERSION = 4
 SUPPORTED = (".md", ".markdown", ".pdf", ".txt")
 FRONT_MATTER_KEYS = (
     "id", "title", "publisher", "year", "status", "kind", "language", "source_url", "note",
@@ -37,6 +41,9 @@ class Section:
     title: str
     text: str
     page: int | None = None
+    page_label: str = ""
+    pages: tuple[tuple[int, int, str], ...] = ()  # (offset in text, page, printed label) where each page starts
+    role: str = ""  # "footnote" for a PDF's footnote
     # source tags taken out of `text`: (position in text, tag)
     tags: tuple[tuple[int, str], ...] = ()
 
@@ -89,8 +96,8 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]
     return found, skipped
 
 
-def load_document(path: Path, *, max_bytes: int | None = None) -> Document:
-    """Parse one file into a Document.
+def load_document(path: Path, *, max_bytes: int | None = None, on_page: OnPage | None = None) -> Document:
+    """Parse one file into a Document; a PDF reports each page read to `on_page(file, page_no, pages_total)`.
 
     Raises:
         DocumentError: the file is empty, too large, unreadable, encrypted, or of the wrong type.
@@ -108,7 +115,7 @@ def load_document(path: Path, *, max_bytes: int | None = None) -> Document:
         )
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        return _load_pdf(path)
+        return _load_pdf(path, on_page=on_page)
     raw = path.read_bytes()
     if raw.startswith(b"%PDF-"):
         raise DocumentError(f"{path}: this is a PDF file with a '{path.suffix}' extension; rename it to .pdf")
@@ -121,13 +128,13 @@ def load_document(path: Path, *, max_bytes: int | None = None) -> Document:
             f"{path}: not UTF-8 text (invalid byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
             "save it as UTF-8"
         ) from exc
-    text = normalise(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise DocumentError(f"{path}: no text in the file")
-    text = neutralise_markers(text)
     if suffix in (".md", ".markdown"):
-        return _parse_markdown(path, text)
-    return _parse_text(path, text)
+        return _parse_markdown(path, neutralise_markers(normalise(text)))
+    # plain text keeps its indentation until its paragraphs are found (a centred line is a heading)
+    return _parse_text(path, neutralise_markers(unicodedata.normalize("NFC", text)))
 
 
 def _parse_front_matter(path: Path, text: str) -> tuple[dict[str, str], str]:
@@ -216,86 +223,74 @@ def _parse_markdown(path: Path, text: str) -> Document:
 
 
 def _parse_text(path: Path, text: str) -> Document:
-    """Plain text: one section; the first short line is taken as the title."""
+    """Plain text: paragraphs rejoined, sections at numbered headings; the first short line is the title."""
+    from toolkit_assistant.structure import build_sections, text_blocks
+
     first = text.strip().split("\n", 1)[0].strip()
     title = first if 0 < len(first) <= 120 else path.stem
     meta = {"title": title}
-    return Document(slug(path.stem), title, path, meta, [Section("1", title, text.strip())])
+    specs = build_sections(text_blocks(text), doc_title=title)
+    sections = [Section(s.number, s.title or title, s.text) for s in specs if s.title.strip().lower() not in SKIP_SECTIONS]
+    if not sections:
+        raise DocumentError(f"{path}: no text in the file")
+    return Document(slug(path.stem), title, path, meta, sections)
 
 
-def _pdf_outline(reader: object) -> list[tuple[int, str]]:
-    """(page index, title) of a PDF's outline entries, flattened, in page order."""
-    out: list[tuple[int, str]] = []
+def _load_pdf(path: Path, *, on_page: OnPage | None = None) -> Document:
+    """A PDF: cleaned text (pdftext), cut into sections by its outline or its numbered headings (structure)."""
+    from toolkit_assistant.pdftext import extract_document
+    from toolkit_assistant.structure import build_sections
 
-    def walk(items: object) -> None:
-        for item in items:  # type: ignore[attr-defined]
-            if isinstance(item, list):
-                walk(item)
-                continue
-            try:
-                page = reader.get_destination_page_number(item)  # type: ignore[attr-defined]
-                out.append((int(page), str(item.title).strip()))
-            except Exception:  # noqa: BLE001 - a broken outline entry is skipped
-                continue
-
-    try:
-        walk(reader.outline)  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - no usable outline
-        return []
-    return sorted(out, key=lambda t: t[0])
-
-
-def _load_pdf(path: Path) -> Document:
-    """A PDF: one section per page, named after the outline entry that covers the page."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    with path.open("rb") as fh:
-        head = fh.read(1024)
-    if b"%PDF-" not in head:
-        raise DocumentError(f"{path}: not a PDF (no %PDF- header; wrong extension?)")
-    try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except Exception as exc:  # noqa: BLE001
-                raise DocumentError(f"{path}: encrypted PDF; cannot decrypt ({exc})") from exc
-            if not ok:
-                raise DocumentError(f"{path}: encrypted PDF (a password is needed); save an unencrypted copy")
-        pages = [neutralise_markers(normalise(page.extract_text() or "")) for page in reader.pages]
-    except DocumentError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError) as exc:
-        raise DocumentError(f"{path}: corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
-    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on damaged files
-        raise DocumentError(f"{path}: corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
-    if not any(p.strip() for p in pages):
-        raise DocumentError(
-            f"{path}: no extractable text ({len(pages)} pages; a scanned PDF? run OCR on it first)"
-        )
-    meta_title = ""
-    try:
-        meta_title = (reader.metadata.title or "").strip() if reader.metadata else ""
-    except Exception:  # noqa: BLE001
-        meta_title = ""
-    title = meta_title or path.stem.replace("_", " ")
-    outline = _pdf_outline(reader)
+    extracted = extract_document(path, on_page=on_page)
+    title = extracted.title
+    specs = build_sections(extracted.blocks(), doc_title=title, outline=extracted.outline)
     sections: list[Section] = []
-    for index, page_text in enumerate(pages):
-        if not page_text.strip():
+    for spec in specs:
+        if spec.title.strip().lower() in SKIP_SECTIONS:
             continue
-        covering = [t for p, t in outline if p <= index]
-        if covering:
-            heading = covering[-1]
-            m = re.match(r"^(\d+(?:\.\d+)*)\.?\s+(.*)$", heading)
-            section_id = m.group(1) if m else slug(heading)[:40]
-            section_title = heading
+        text = neutralise_markers(spec.text)
+        if len(text) != len(spec.text):  # markers rewritten: page offsets move; keep each page's start
+            pages = tuple(_shift_pages(spec.text, text, spec.pages))
         else:
-            section_id, section_title = "", f"Page {index + 1}"
-        sections.append(Section(section_id, section_title, page_text.strip(), page=index + 1))
+            pages = tuple(spec.pages)
+        first = pages[0] if pages else (0, None, "")
+        section_id = "" if spec.number == "front" else spec.number
+        sections.append(Section(section_id, spec.title or title, text, page=first[1], page_label=first[2], pages=pages))
+    # footnotes: their own sections, under the section that holds their page
+    for note in extracted.footnotes():
+        holder = next((s for s in reversed(sections) if s.page is not None and any(p == note.page for _, p, _ in s.pages)), None)
+        holder = holder or next((s for s in reversed(sections) if s.page is not None and s.page <= note.page), None)
+        sections.append(Section(
+            holder.section if holder else "", f"Footnote {note.marker}", neutralise_markers(note.text),
+            page=note.page, page_label=note.label, pages=((0, note.page, note.label),), role="footnote",
+        ))
+    if not sections:
+        raise DocumentError(f"{path}: no text to index outside its contents and index pages")
     meta = {"title": title, "kind": "pdf", "status": "", "source_url": ""}
     return Document(slug(path.stem), title, path, meta, sections)
+
+
+def _shift_pages(old: str, new: str, pages: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Page offsets of `old` mapped onto `new` (the same text with reference markers rewritten)."""
+    out = []
+    for offset, page, label in pages:
+        out.append((len(neutralise_markers(old[:offset])), page, label))
+    return out
+
+
+def _page_at(section: Section, offset: int) -> tuple[int | None, str]:
+    """The page (and its printed label) on which the text at `offset` of a section was printed."""
+    page, label = section.page, section.page_label
+    for start, p, lab in section.pages:
+        if start > offset:
+            break
+        page, label = p, lab
+    return page, label
+
+
+def _id_part(section: str) -> str:
+    """A section number as it goes into chunk ids: 'Article 5' -> 'Article-5'."""
+    return re.sub(r"\s+", "-", section.strip())
 
 
 def chunk_document(doc: Document, *, size: int, overlap: int) -> list[Chunk]:
@@ -303,30 +298,35 @@ def chunk_document(doc: Document, *, size: int, overlap: int) -> list[Chunk]:
 
     Consecutive chunks of a section share trailing sentences up to `overlap` characters. A sentence
     that introduces a list (ending with ':') is never left at the end of a chunk without its items.
+    In a PDF, a chunk holds the sentences that start on one page, so its page (and printed page label)
+    is where each of its quotes starts.
     """
     meta = doc.meta
     chunks: list[Chunk] = []
+    counters: dict[str, int] = {}
     for section in doc.sections:
         spans = split_sentences(section.text)
         if not spans:
             continue
+        pages = [_page_at(section, sp.start) for sp in spans]
         groups: list[tuple[int, int]] = []
         i = 0
         while i < len(spans):
             j = i
-            while j + 1 < len(spans) and spans[j + 1].end - spans[i].start <= size:
+            while j + 1 < len(spans) and spans[j + 1].end - spans[i].start <= size and pages[j + 1] == pages[i]:
                 j += 1
             # don't end on a list's lead-in sentence when more follows
-            while j > i and spans[j].text.rstrip().endswith(":") and j + 1 < len(spans):
+            while j > i and spans[j].text.rstrip().endswith(":") and j + 1 < len(spans) and pages[j + 1] == pages[i]:
                 j -= 1
             groups.append((i, j))
             if j + 1 >= len(spans):
                 break
             k = j + 1
-            while k - 1 > i and spans[j].end - spans[k - 1].start <= overlap:
-                k -= 1
+            if pages[k] == pages[i]:  # overlap within a page only
+                while k - 1 > i and spans[j].end - spans[k - 1].start <= overlap:
+                    k -= 1
             i = k
-        for n, (a, b) in enumerate(groups, start=1):
+        for a, b in groups:
             start, end = spans[a].start, spans[b].end
             text = section.text[start:end]
             refs = [
@@ -334,11 +334,21 @@ def chunk_document(doc: Document, *, size: int, overlap: int) -> list[Chunk]:
                 for pos, tag in section.tags
                 if start < pos <= end
             ] + sourcetags.section_refs(section.title, doc.register)
-            if section.page is not None:
-                prefix = f"{doc.doc_id}:{section.section}:" if section.section else f"{doc.doc_id}:"
-                chunk_id = f"{prefix}p{section.page}:{n}"
+            page, label = pages[a]
+            part = _id_part(section.section)
+            if page is not None:
+                prefix = f"{doc.doc_id}:{part}:" if part else f"{doc.doc_id}:"
+                base = f"{prefix}p{page}:"
+                if section.role == "footnote":  # <doc>:<section>:p<page>:fn<marker>
+                    base += "fn" + re.sub(r"\W", "", section.title.removeprefix("Footnote "))
             else:
-                chunk_id = f"{doc.doc_id}:{section.section}:{n}"
+                base = f"{doc.doc_id}:{part}:"
+            # numbering goes on where a section comes back (its text after a list of (a)-items)
+            counters[base] = n = counters.get(base, 0) + 1
+            if section.role == "footnote":
+                chunk_id = base if n == 1 else f"{base}-{n}"
+            else:
+                chunk_id = f"{base}{n}"
             chunks.append(
                 Chunk(
                     id=chunk_id,
@@ -347,7 +357,9 @@ def chunk_document(doc: Document, *, size: int, overlap: int) -> list[Chunk]:
                     title=doc.title,
                     section=section.section,
                     section_title=section.title,
-                    page=section.page,
+                    page=page,
+                    page_label=label,
+                    role=section.role,
                     kind=meta.get("kind", ""),
                     year=str(meta.get("year", "")),
                     status=meta.get("status", ""),
@@ -358,4 +370,3 @@ def chunk_document(doc: Document, *, size: int, overlap: int) -> list[Chunk]:
                 )
             )
     return chunks
-

@@ -19,6 +19,8 @@ class Chunk:
     section: str
     section_title: str
     page: int | None = None
+    page_label: str = ""  # the page number printed on the page ("xii", "12"); page is the PDF's page index
+    role: str = ""  # "" for body text, "footnote" for a PDF footnote (linked to its page)
     kind: str = ""
     year: str = ""
     status: str = ""
@@ -49,6 +51,8 @@ class Chunk:
             section=str(meta.get("section", "")),
             section_title=str(meta.get("section_title", "")),
             page=None if page in (-1, None) else int(page),
+            page_label=str(meta.get("page_label", "")),
+            role=str(meta.get("role", "")),
             kind=str(meta.get("kind", "")),
             year=str(meta.get("year", "")),
             status=str(meta.get("status", "")),
@@ -100,6 +104,7 @@ class Citation:
             "section": self.chunk.section,
             "section_title": self.chunk.section_title,
             "page": self.chunk.page,
+            "page_label": self.chunk.page_label,
             "year": self.chunk.year,
             "status": self.chunk.status,
             "kind": self.chunk.kind,
