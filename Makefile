@@ -56,9 +56,12 @@ browser:
 # pytest (every tier), then the quality gate on a fresh index of corpus/ (exit 1 when a metric misses its target)
 test: install-full browser
 	$(PY) -m pytest -q
-	rm -rf .toolkit/ci-index
+	rm -rf .toolkit/ci-index .toolkit/ci-index-multilingual
 	TOOLKIT_INDEX_DIR=.toolkit/ci-index $(VENV)/bin/toolkit-assistant ingest
 	TOOLKIT_INDEX_DIR=.toolkit/ci-index $(VENV)/bin/toolkit-assistant eval --report evals/results
+	# the blind holdout (questions nobody who tunes reads): metrics and failing case ids only, no report
+	TOOLKIT_INDEX_DIR=.toolkit/ci-index $(VENV)/bin/toolkit-assistant eval --cases evals/blind/holdout.jsonl \
+	  --thresholds evals/thresholds-blind.toml
 
 eval: install-full
 	$(VENV)/bin/toolkit-assistant eval --report evals/results
