@@ -10,8 +10,8 @@ import pytest
 
 from tests.un_report import HEADER, HYPHENATE, SYMBOL, ReportFacts, make_un_report
 from toolkit_assistant.ingest import chunk_document, load_document
+from toolkit_assistant.paragraphs import dehyphenate
 from toolkit_assistant.pdftext import LEADER, extract_document
-from toolkit_assistant.structure import dehyphenate
 from toolkit_assistant.text import split_sentences
 
 pytest.importorskip("pypdfium2")

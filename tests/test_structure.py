@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from toolkit_assistant.ingest import chunk_document, load_document
-from toolkit_assistant.structure import Block, build_sections, parse_heading, split_number, text_blocks
+from toolkit_assistant.paragraphs import text_blocks
+from toolkit_assistant.structure import Block, build_sections, parse_heading, split_number
 
 LICENSES = Path("/usr/share/common-licenses")  # installed by Debian's base-files package
 

@@ -224,7 +224,8 @@ def _parse_markdown(path: Path, text: str) -> Document:
 
 def _parse_text(path: Path, text: str) -> Document:
     """Plain text: paragraphs rejoined, sections at numbered headings; the first short line is the title."""
-    from toolkit_assistant.structure import build_sections, text_blocks
+    from toolkit_assistant.paragraphs import text_blocks
+    from toolkit_assistant.structure import build_sections
 
     first = text.strip().split("\n", 1)[0].strip()
     title = first if 0 < len(first) <= 120 else path.stem
