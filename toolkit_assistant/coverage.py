@@ -230,7 +230,6 @@ def assess(
     best_sim: float,
     top_dense: float,
     agree: bool,
-    chosen_texts: list[str],
     passage_texts: list[str],
     title_texts: list[str],
     wants_missing: str,
@@ -246,7 +245,6 @@ def assess(
         best_sim: cosine of the best-scoring sentence (on the MiniLM scale).
         top_dense: cosine of the best chunk.
         agree: dense and BM25 rankings share a chunk in their top 3.
-        chosen_texts: the sentences the composer chose.
         passage_texts: the text of the best chunks (and their neighbours).
         title_texts: document and section titles of those chunks.
         wants_missing: the kind of fact asked for that no chosen sentence holds ("number", "date", ...).

@@ -333,7 +333,6 @@ class Assistant:
             best_sim=max(ex.rescale(c.sim) for c in cands),
             top_dense=ex.rescale(max((h.dense or 0.0) for h in hits)),
             agree=bool(set(by_dense) & set(by_lex)),
-            chosen_texts=[c.span.text for c in chosen],
             passage_texts=texts,
             title_texts=titles,
             wants_missing=missing_kind,
