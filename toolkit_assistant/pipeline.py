@@ -166,7 +166,10 @@ class Assistant:
             return self._generators[name]
 
     def retrieve(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> tuple[list[Hit], np.ndarray]:
-        """Hits for a validated question, and the question's vector."""
+        """Hits for a validated question, and the question's vector (from the multilingual index for a
+        question in another language, when there is one)."""
+        if self.foreign is not None and detect_language(question) != "en":
+            return self.foreign.retrieve(question, k=k, filters=filters)
         qvec = self.embedder.embed_query(question)
         return self.retriever.retrieve(question, k or self.top_k, filters, qvec=qvec), qvec
 
