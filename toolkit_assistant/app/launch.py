@@ -5,7 +5,7 @@ from __future__ import annotations
 from toolkit_assistant.app.exports import eval_reports_dir, export_dir
 from toolkit_assistant.app.i18n import ui_i18n
 from toolkit_assistant.app.layout import build_ui
-from toolkit_assistant.app.render import CSS
+from toolkit_assistant.app.render import CSS, JS
 from toolkit_assistant.auth import parse_auth
 from toolkit_assistant.config import Settings, apply_offline_env
 from toolkit_assistant.wiring import open_assistant
@@ -38,5 +38,6 @@ def launch(settings: Settings) -> None:
         show_error=False,
         quiet=True,
         css=CSS,
+        js=JS,
         app_kwargs={"routes": openai_router(assistant, auth, concurrency=settings.concurrency_limit).routes},
     )
