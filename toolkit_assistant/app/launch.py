@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from toolkit_assistant.app.exports import eval_reports_dir, export_dir
 from toolkit_assistant.app.i18n import ui_i18n
 from toolkit_assistant.app.layout import build_ui
@@ -18,6 +20,13 @@ def launch(settings: Settings) -> None:
     assistant = open_assistant(settings, echo=lambda m: print(m, flush=True))
     demo = build_ui(assistant, settings)
     from toolkit_assistant.openai_api import openai_router  # /v1/chat/completions, /v1/models
+    app_kwargs: dict[str, Any] = {"routes": openai_router(assistant, auth, concurrency=settings.concurrency_limit).routes}
+    if auth:  # every route wants the login, not only those Gradio checks (see app/login.py)
+        from starlette.middleware import Middleware
+
+        from toolkit_assistant.app.login import LoginRequired
+
+        app_kwargs["middleware"] = [Middleware(LoginRequired)]
     demo.queue(max_size=settings.max_queue, default_concurrency_limit=settings.concurrency_limit)
     print(f"toolkit-assistant: http://{settings.host}:{settings.port}" + (" (login required)" if auth else ""),
           flush=True)
@@ -39,5 +48,5 @@ def launch(settings: Settings) -> None:
         quiet=True,
         css=CSS,
         js=JS,
-        app_kwargs={"routes": openai_router(assistant, auth, concurrency=settings.concurrency_limit).routes},
+        app_kwargs=app_kwargs,
     )
