@@ -302,3 +302,24 @@ def test_with_auth_no_route_answers_without_login_and_uploads_have_a_limit(
             assert big.status_code == 413, (big.status_code, big.text[:200])
     finally:
         stop_app(proc)
+
+
+# ---------------------------------------------------------------- item 3: the conversation
+
+
+def test_earlier_answers_keep_their_sources_and_the_download_holds_the_conversation(  # noqa: F811
+        page: Any, tmp_path: Path) -> None:
+    _ask(page, "What did the court decide in State v. Loomis?")
+    _ask(page, "What happened in Mata v. Avianca?")
+    assert "Avianca" in page.inner_text("#sources-panel")
+    page.locator("#chat .bot").first.click()
+    page.wait_for_function("document.querySelector('#sources-panel').innerText.includes('Supreme Court of Wisconsin')",
+                           timeout=15_000)
+    assert "Mata v. Avianca" not in page.locator("#sources-panel .ta-source-head").first.inner_text()
+    page.screenshot(path=str(SHOTS / "15-10-earlier-answer-sources.png"), full_page=True)
+    with page.expect_download() as info:
+        page.click("#answer-download")
+    saved = tmp_path / "conversation.md"
+    info.value.save_as(saved)
+    text = saved.read_text(encoding="utf-8")
+    assert "State v. Loomis" in text and "Mata v. Avianca" in text and text.startswith("# Conversation")

@@ -239,7 +239,11 @@ def test_chat_handler_streams_a_draft_then_the_verified_answer(
     assert "Unverified draft" not in answer_text
     assert 'class="ta-source"' in panel and "<mark>" in panel and "ta-checking" not in panel
     assert "44%" in md and "71%" not in md
-    assert hist == [{"question": question, "effective": question}] and box == ""
+    # (issue #15) each answer's history entry keeps its sources panel and Markdown (for a click on it, and the
+    # conversation's download)
+    assert [{k: h[k] for k in ("question", "effective")} for h in hist] == [{"question": question,
+                                                                         "effective": question}] and box == ""
+    assert hist[0]["message"] == 1 and 'class="ta-source"' in hist[0]["sources"] and "44%" in hist[0]["markdown"]
 
     # the extractive backend answers in one step, with no draft
     (only,) = list(chat_steps(actions, question, [], [], "extractive", [], [], "en"))

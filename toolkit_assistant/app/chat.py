@@ -173,10 +173,33 @@ def chat_steps(actions: AppActions, q: str, messages: list[dict[str, Any]] | Non
 
         answer = replace(answer, notices=(*notes, *answer.notices))
     messages.append({"role": "assistant", "content": chat_text(answer, q, effective, lang, filter_note)})
-    hist = (list(hist or []) + [{"question": q, "effective": effective}])[-20:]
     md = answer_markdown(answer, asked=q)
-    path = write_export(md, f"answer-{q[:40]}")
+    panel = render_sources(answer, lang=lang, filter_note=filter_note)
+    # each answer keeps its sources panel and Markdown: a click on an earlier answer shows its sources again,
+    # and the download holds the whole conversation
+    hist = (list(hist or []) + [{"question": q, "effective": effective, "message": len(messages) - 1,
+                                 "sources": panel, "markdown": md}])[-HISTORY_KEPT:]
+    path = write_export(conversation_markdown(hist), f"conversation-{q[:40]}")
     samples = [[f"What do the materials say about {re.split(r' [(]', t, maxsplit=1)[0]}?"]
                for t in useful_topics(answer)]
-    yield (messages, hist, render_sources(answer, lang=lang, filter_note=filter_note),
-           gr.DownloadButton(value=path, visible=True), md, gr.Dataset(samples=samples, visible=bool(samples)), "")
+    yield (messages, hist, panel, gr.DownloadButton(value=path, visible=True), md,
+           gr.Dataset(samples=samples, visible=bool(samples)), "")
+
+
+HISTORY_KEPT = 50  # answers whose sources stay at hand (and go into the conversation's download)
+
+
+def conversation_markdown(hist: list[dict[str, Any]]) -> str:
+    """Every answer of the conversation kept in the history, one after another, as one Markdown document."""
+    parts = [str(h.get("markdown", "")).strip() for h in hist if h.get("markdown")]
+    if len(parts) <= 1:
+        return (parts[0] + "\n") if parts else ""
+    return "# Conversation\n\n" + "\n\n---\n\n".join(p.replace("\n# ", "\n## ") for p in parts) + "\n"
+
+
+def sources_for_message(hist: list[dict[str, Any]] | None, index: int) -> str | None:
+    """The sources panel of the answer at this chat message index (or of the answer to the question there)."""
+    for h in hist or []:
+        if h.get("message") in (index, index + 1) and h.get("sources"):
+            return str(h["sources"])
+    return None

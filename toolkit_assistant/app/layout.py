@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit_assistant.app.actions import UPLOAD_TYPES, AppActions, as_tuple
-from toolkit_assistant.app.chat import available_backends, chat_steps, filter_status
+from toolkit_assistant.app.chat import available_backends, chat_steps, filter_status, sources_for_message
 from toolkit_assistant.app.eval_tab import (
     CASE_CATEGORIES,
     gold_case_index,
@@ -166,6 +166,14 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 for dd in (doc_filter, kind_filter):
                     dd.change(on_filters, [doc_filter, kind_filter], filter_line, queue=False,
                               api_visibility="private", show_progress="hidden")
+
+                def on_select(hist: list[dict[str, Any]], evt: gr.SelectData) -> Any:
+                    index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+                    panel = sources_for_message(hist, int(index))
+                    return panel if panel is not None else gr.skip()
+
+                on_select.__annotations__ = {"evt": gr.SelectData}
+                chat.select(on_select, history, sources, api_visibility="private", show_progress="hidden")
 
                 def on_new() -> tuple[Any, ...]:
                     return [], [], empty_sources, gr.DownloadButton(visible=False), "", \
