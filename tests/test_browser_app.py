@@ -323,3 +323,38 @@ def test_earlier_answers_keep_their_sources_and_the_download_holds_the_conversat
     info.value.save_as(saved)
     text = saved.read_text(encoding="utf-8")
     assert "State v. Loomis" in text and "Mata v. Avianca" in text and text.startswith("# Conversation")
+
+
+# ---------------------------------------------------------------- item 7: the Evaluate tab
+
+
+def test_evaluate_says_what_the_gate_covers_and_keeps_failures_short(page: Any) -> None:  # noqa: F811
+    page.get_by_role("tab", name="Evaluate").click()
+    page.fill("#case-ids textarea", "no-such-case")
+    page.click("#run-eval")
+    page.wait_for_function("document.body.innerText.includes('No gold case has the id no-such-case')")
+    page.fill("#case-ids textarea", "")
+    page.get_by_label("Categories (empty: all)").click()
+    page.get_by_role("option", name="multilingual").click()
+    page.keyboard.press("Escape")
+    page.click("#run-eval")
+    bars = 0
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        bars = max(bars, page.locator(".progress-text:visible").count())
+        if "cases run; report in" in page.inner_text("body"):
+            break
+        page.wait_for_timeout(300)
+    body = page.inner_text("body")
+    assert "cases run; report in" in body
+    assert bars <= 1, f"{bars} progress bars at once"
+    if "Failing cases (" in body:
+        groups = page.locator("details.ta-fail-group")
+        assert groups.count() >= 1
+        assert all(groups.nth(i).get_attribute("open") is None for i in range(groups.count()))
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height < 4000, f"the page is {height} px tall"
+        if "Quality gate: passed" in body:
+            assert "can fail without failing the gate" in body
+            assert "Quality gate: passed, with" in body
+    page.screenshot(path=str(SHOTS / "15-07-evaluate.png"), full_page=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -237,8 +238,9 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 cats, ids = gold_case_index()
                 with gr.Row():
                     eval_cats = gr.Dropdown(cats, multiselect=True, value=[], label=t("categories_label"))
-                    eval_ids = gr.Dropdown(ids, multiselect=True, value=[], label=t("case_ids_label"),
-                                           allow_custom_value=True)
+                    # a text box, not a dropdown: the dropdown listed only 101 of the ids and took any typed text
+                    eval_ids = gr.Textbox(label=t("case_ids_label"), elem_id="case-ids",
+                                          placeholder=", ".join(ids[:3]) + (", ..." if len(ids) > 3 else ""))
                     eval_backend = gr.Dropdown(backends, value=settings.backend if settings.backend in backends
                                                else "extractive", label=t("eval_backend_label"))
                 run_btn = gr.Button(t("run_eval"), variant="primary", elem_id="run-eval")
@@ -251,7 +253,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     report_file = gr.DownloadButton(t("download_report"), visible=False, elem_id="report-download")
                     results_file = gr.DownloadButton(t("download_results"), visible=False)
 
-                def on_eval(cat_sel: list[str], id_sel: list[str], be: str,
+                def on_eval(cat_sel: list[str], id_text: str, be: str,
                             progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
                     hidden = (gr.Gallery(visible=False), "", gr.DownloadButton(visible=False),
                               gr.DownloadButton(visible=False))
@@ -262,8 +264,14 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     except (ImportError, AttributeError):
                         return (render_error("The evaluation module is not installed yet "
                                              "(toolkit_assistant.evals lacks run_eval)."), "", *hidden)
+                    id_sel = [x for x in re.split(r"[\s,;]+", id_text or "") if x]
+                    unknown = [x for x in id_sel if x not in set(ids)]
+                    if unknown:
+                        return (render_error(f"No gold case has the id {', '.join(unknown[:10])}. The "
+                                             f"{len(ids)} ids are in evals/gold.jsonl (for example {ids[0]})."),
+                                "", *hidden)
                     try:
-                        cases = select_cases(load_cases(GOLD_CASES), cat_sel or [], id_sel or [])
+                        cases = select_cases(load_cases(GOLD_CASES), cat_sel or [], id_sel)
                         if not cases:
                             return render_error("No gold case matches that selection."), "", *hidden
                         progress(0, desc=f"Running {len(cases)} cases")
@@ -287,7 +295,8 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
                 run_btn.click(on_eval, [eval_cats, eval_ids, eval_backend],
                               [eval_status, eval_metrics, eval_charts, eval_fails, report_file, results_file],
-                              api_name="run_eval", concurrency_limit=1, api_visibility="undocumented")
+                              api_name="run_eval", concurrency_limit=1, api_visibility="undocumented",
+                              show_progress_on=[eval_status])  # one progress bar, not one per output
 
                 with gr.Accordion(t("add_case_accordion"), open=True):
                     new_q = gr.Textbox(label=t("new_question_label"), elem_id="new-case-question")
