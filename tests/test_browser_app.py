@@ -358,3 +358,44 @@ def test_evaluate_says_what_the_gate_covers_and_keeps_failures_short(page: Any) 
             assert "can fail without failing the gate" in body
             assert "Quality gate: passed, with" in body
     page.screenshot(path=str(SHOTS / "15-07-evaluate.png"), full_page=True)
+
+
+# ---------------------------------------------------------------- item 6: a phone, 390 px wide
+
+
+def test_on_a_phone_the_sources_follow_the_answer_and_the_library_fits(app_url: str) -> None:  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, pg = _fresh_page(p, app_url, width=390, height=844)
+        try:
+            _ask(pg, "What did the court decide in State v. Loomis?")
+            pg.wait_for_selector("#sources-panel .ta-source")
+            pg.wait_for_timeout(800)
+            chat = pg.locator("#chat").bounding_box()
+            panel = pg.locator("#sources-panel").bounding_box()
+            examples = pg.get_by_text("Example questions (click one)").bounding_box()
+            assert chat and panel and examples
+            gap = panel["y"] - (chat["y"] + chat["height"])
+            assert gap < 400, f"the Sources panel starts {gap:.0f} px below the chat"
+            assert panel["y"] < examples["y"], "the examples come before the sources"
+            # the start of the answer is in view inside the chat, not scrolled past
+            bot = pg.locator("#chat .bot").last.bounding_box()
+            assert bot and bot["y"] + 5 >= chat["y"], f"answer starts above the chat's top: {bot} {chat}"
+            pg.screenshot(path=str(SHOTS / "15-06-phone-ask.png"), full_page=True)
+            pg.set_viewport_size({"width": 1000, "height": 844})  # at 390 px the tabs fold into a menu
+            pg.get_by_role("tab", name="Library").click()
+            pg.set_viewport_size({"width": 390, "height": 844})
+            pg.wait_for_selector("#library-table table")
+            pg.wait_for_timeout(300)
+            status = pg.locator("#library-table th", has_text="status").bounding_box()
+            wrap = pg.locator("#library-table .ta-scroll").bounding_box()
+            assert status and wrap and wrap["x"] + wrap["width"] <= 390 + 1
+            # the table scrolls sideways inside its box: its status column can be brought into view, not clipped
+            pg.locator("#library-table th", has_text="status").evaluate(
+                "el => el.scrollIntoView({inline: 'center', block: 'nearest'})")
+            status = pg.locator("#library-table th", has_text="status").bounding_box()
+            assert status and status["x"] >= 0 and status["x"] + status["width"] <= 391, status
+            pg.screenshot(path=str(SHOTS / "15-06-phone-library.png"), full_page=True)
+        finally:
+            browser.close()

@@ -101,6 +101,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                             label=t("chat_label"), height=460, buttons=[],
                             latex_delimiters=[], sanitize_html=True, feedback_options=None,
                             elem_id="chat", layout="bubble", placeholder=t("chat_placeholder"),
+                            autoscroll=False,  # the launch JS brings the start of a new answer into view instead
                         )
                         with gr.Row():
                             question = gr.Textbox(
@@ -112,27 +113,28 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                         gr.HTML(f'<div id="question-counter" class="ta-counter" data-limit="{max_q}">0 / {max_q}</div>',
                                 js_on_load=None)
                         filter_line = gr.HTML("", elem_id="filter-status", js_on_load=None)
-                        gr.Examples(EXAMPLE_QUESTIONS, inputs=[question], label=t("examples_label"),
-                                    api_visibility="private")
-                        topics = gr.Dataset(components=["textbox"], samples=[], label=t("topics_label"),
-                                            visible=False, elem_id="nearest-topics")
-                        with gr.Row():
-                            new_btn = gr.Button(t("new_conversation"), size="sm")
-                            download = gr.DownloadButton(t("download_answer"), visible=False, size="sm",
-                                                         elem_id="answer-download")
-                        with gr.Accordion(t("filters_accordion"), open=False):
-                            doc_filter = gr.Dropdown(doc_choices, multiselect=True, value=[],
-                                                     label=t("doc_filter_label"))
-                            kind_filter = gr.Dropdown(kind_choices, multiselect=True, value=[],
-                                                      label=t("kind_filter_label"))
-                            backend = gr.Dropdown(backends, value=settings.backend if settings.backend in backends
-                                                  else "extractive", label=t("backend_label"), info=t("backend_info"))
-                        with gr.Accordion(t("markdown_accordion"), open=False):
-                            md_box = gr.Textbox(label=t("markdown_label"), lines=8, interactive=False,
-                                                buttons=["copy"], elem_id="answer-markdown")
                     with gr.Column(scale=2):
                         gr.HTML(f"<h3 style='margin:.2rem 0'>{t('sources_heading')}</h3>", js_on_load=None)
                         sources = gr.HTML(empty_sources, elem_id="sources-panel", js_on_load=None)
+                # below the chat and the sources (so on a phone the sources come right after the answer)
+                gr.Examples(EXAMPLE_QUESTIONS, inputs=[question], label=t("examples_label"),
+                            api_visibility="private")
+                topics = gr.Dataset(components=["textbox"], samples=[], label=t("topics_label"),
+                                    visible=False, elem_id="nearest-topics")
+                with gr.Row():
+                    new_btn = gr.Button(t("new_conversation"), size="sm")
+                    download = gr.DownloadButton(t("download_answer"), visible=False, size="sm",
+                                                 elem_id="answer-download")
+                with gr.Accordion(t("filters_accordion"), open=False):
+                    doc_filter = gr.Dropdown(doc_choices, multiselect=True, value=[],
+                                             label=t("doc_filter_label"))
+                    kind_filter = gr.Dropdown(kind_choices, multiselect=True, value=[],
+                                              label=t("kind_filter_label"))
+                    backend = gr.Dropdown(backends, value=settings.backend if settings.backend in backends
+                                          else "extractive", label=t("backend_label"), info=t("backend_info"))
+                with gr.Accordion(t("markdown_accordion"), open=False):
+                    md_box = gr.Textbox(label=t("markdown_label"), lines=8, interactive=False,
+                                        buttons=["copy"], elem_id="answer-markdown")
 
                 def on_ask(q: str, messages: list[dict[str, Any]], hist: list[dict[str, str]], be: str,
                            docs: list[str], kinds: list[str], request: Any = None) -> Iterator[tuple[Any, ...]]:
@@ -145,6 +147,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
                 ask_outputs = [chat, history, sources, download, md_box, topics, question]
                 ask_inputs = [question, chat, history, backend, doc_filter, kind_filter]
+
                 def unlock() -> tuple[Any, ...]:
                     return gr.Textbox(interactive=True), gr.Button(interactive=True)
 

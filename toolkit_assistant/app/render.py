@@ -36,6 +36,7 @@ CSS = """
   color: #fff; margin-bottom: .4rem;}
 .ta-outcome-answered {background: #15803d;} .ta-outcome-partial {background: #b45309;}
 .ta-outcome-none {background: #4b5563;}
+.ta-scroll {overflow-x: auto; max-width: 100%;}
 .ta-counter {font-size: .8rem; text-align: right; color: var(--body-text-color); margin-top: -.3rem;}
 .ta-counter-full {color: #b91c1c; font-weight: 600;}
 .ta-source.ta-flash {outline: 3px solid #f59e0b;}
@@ -85,6 +86,17 @@ JS = """() => {
   };
   document.addEventListener('input', (ev) => { if (ev.target.closest && ev.target.closest('#question')) count(); }, true);
   setInterval(count, 700);
+  // with the chat's own auto-scroll off: when a new answer arrives, show its start, not its end
+  let seen = 0;
+  setInterval(() => {
+    const bots = document.querySelectorAll('#chat .bot');
+    if (bots.length > seen) {
+      seen = bots.length;
+      const last = bots[bots.length - 1];
+      const box = last.closest('.bubble-wrap') || last.closest('[role=log]') || last.parentElement;
+      if (box && box.scrollHeight > box.clientHeight) box.scrollTop = Math.max(0, last.offsetTop - box.offsetTop - 60);
+    } else if (bots.length < seen) { seen = bots.length; }
+  }, 400);
 }"""
 STATUS_HELP = {
     "draft": "a draft: the final text may differ",
@@ -347,7 +359,8 @@ def render_documents(rows: Iterable[dict[str, Any]]) -> str:
         )
     total = sum(int(r.get("chunks", 0)) for r in rows)
     return (f"<p>{len(rows)} documents, {total} chunks.</p>"
-            f'<table class="ta-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+            f'<div class="ta-scroll"><table class="ta-table"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
 def _cite(refs: Sequence[int]) -> str:
