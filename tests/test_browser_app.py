@@ -399,3 +399,20 @@ def test_on_a_phone_the_sources_follow_the_answer_and_the_library_fits(app_url: 
             pg.screenshot(path=str(SHOTS / "15-06-phone-library.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_a_page_reload_keeps_the_conversation(page: Any) -> None:  # noqa: F811
+    _ask(page, "What did the court decide in State v. Loomis?")
+    page.wait_for_timeout(1500)  # the conversation is saved in the browser after the answer
+    page.reload()
+    page.wait_for_selector("#question textarea")
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('Supreme Court of Wisconsin')",
+                           timeout=20_000)
+    assert "Supreme Court of Wisconsin" in page.inner_text("#sources-panel")
+    page.screenshot(path=str(SHOTS / "15-11-after-reload.png"), full_page=True)
+    page.click("text=New conversation")
+    page.wait_for_timeout(1000)
+    page.reload()
+    page.wait_for_selector("#question textarea")
+    page.wait_for_timeout(2000)
+    assert "Supreme Court of Wisconsin" not in page.inner_text("#chat")

@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit_assistant.app.actions import UPLOAD_TYPES, AppActions, as_tuple
-from toolkit_assistant.app.chat import available_backends, chat_steps, filter_status, sources_for_message
+from toolkit_assistant.app.chat import (
+    available_backends,
+    chat_steps,
+    conversation_markdown,
+    filter_status,
+    sources_for_message,
+)
 from toolkit_assistant.app.eval_tab import (
     CASE_CATEGORIES,
     gold_case_index,
@@ -95,6 +101,8 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
             with gr.Tab(t("tab_ask"), id="ask", elem_id="tab-ask"):
                 gr.HTML(f"<p class='ta-intro'>{t('ask_intro')}</p>", js_on_load=None)
                 history = gr.State([])
+                # the conversation kept in this browser (localStorage), so that a page reload brings it back
+                saved = gr.BrowserState({"messages": [], "hist": []}, storage_key="toolkit-assistant-conversation")
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
                         chat = gr.Chatbot(
@@ -160,7 +168,23 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     trigger(on_ask, ask_inputs, ask_outputs, api_name=name, concurrency_limit=limit,
                             show_progress="hidden", api_visibility="undocumented").then(
                         unlock, None, [question, ask_btn], queue=False, api_visibility="private",
-                        show_progress="hidden")
+                        show_progress="hidden").then(
+                        lambda m, h: {"messages": m or [], "hist": h or []}, [chat, history], saved, queue=False,
+                        api_visibility="private", show_progress="hidden")
+
+                def on_restore(kept: dict[str, Any] | None) -> tuple[Any, ...]:
+                    kept = kept if isinstance(kept, dict) else {}
+                    msgs, hist = list(kept.get("messages") or []), list(kept.get("hist") or [])
+                    if not msgs:
+                        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                    panel = str(hist[-1].get("sources")) if hist and hist[-1].get("sources") else empty_sources
+                    md = conversation_markdown(hist)
+                    dl = (gr.DownloadButton(value=write_export(md, "conversation"), visible=True) if md
+                          else gr.skip())
+                    return msgs, hist, panel, dl
+
+                demo.load(on_restore, saved, [chat, history, sources, download], api_visibility="private",
+                          show_progress="hidden")
 
                 def on_filters(docs: list[str], kinds: list[str], request: Any = None) -> str:
                     lang = browser_language(_header(request, "accept-language"))
@@ -184,9 +208,11 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                         gr.Dataset(samples=[], visible=False), ""
 
                 new_btn.click(on_new, None, [chat, history, sources, download, md_box, topics, question],
-                              api_name="new_conversation", api_visibility="private")
+                              api_name="new_conversation", api_visibility="private").then(
+                    lambda: {"messages": [], "hist": []}, None, saved, queue=False, api_visibility="private")
                 chat.clear(on_new, None, [chat, history, sources, download, md_box, topics, question],
-                           api_name="clear_conversation", api_visibility="private")
+                           api_name="clear_conversation", api_visibility="private").then(
+                    lambda: {"messages": [], "hist": []}, None, saved, queue=False, api_visibility="private")
                 topics.click(lambda sample: sample[0] if sample else "", topics, question,
                              api_name="nearest_topic", api_visibility="private")
 
