@@ -131,6 +131,9 @@ def test_each_answer_shows_its_outcome(page: Any) -> None:  # noqa: F811
         first_line = page.locator("#chat .bot").last.inner_text().strip().splitlines()[0]
         assert first_line.strip() == label, (question, first_line)
         assert page.locator("#sources-panel .ta-outcome").inner_text().strip() == label
+        page.wait_for_timeout(900)  # the chat brings the start of the new answer into view
+        chat, bot = page.locator("#chat").bounding_box(), page.locator("#chat .bot").last.bounding_box()
+        assert chat and bot and chat["y"] - 5 <= bot["y"] <= chat["y"] + chat["height"] - 20, (question, chat, bot)
     assert "do not cover this question" in page.locator("#chat .bot").last.inner_text()
     page.screenshot(path=str(SHOTS / "15-03-outcomes.png"), full_page=True)
 

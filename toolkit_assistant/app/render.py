@@ -93,8 +93,16 @@ JS = """() => {
     if (bots.length > seen) {
       seen = bots.length;
       const last = bots[bots.length - 1];
-      const box = last.closest('.bubble-wrap') || last.closest('[role=log]') || last.parentElement;
-      if (box && box.scrollHeight > box.clientHeight) box.scrollTop = Math.max(0, last.offsetTop - box.offsetTop - 60);
+      let box = last.parentElement;
+      while (box && box.id !== 'chat') {
+        const oy = getComputedStyle(box).overflowY;
+        if ((oy === 'auto' || oy === 'scroll') && box.scrollHeight > box.clientHeight) break;
+        box = box.parentElement;
+      }
+      if (box && box.id !== 'chat') {
+        const top = last.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop;
+        box.scrollTop = Math.max(0, top - 60);
+      }
     } else if (bots.length < seen) { seen = bots.length; }
   }, 400);
 }"""
