@@ -65,7 +65,7 @@ def test_highlight_escapes_the_chunk_and_marks_the_quote() -> None:
 def test_sources_panel_shows_metadata_escaped() -> None:
     out = render_sources(_answer(EVIL_QUOTE + " [1]", EVIL_TEXT, EVIL_QUOTE))
     for piece in ("[1]", "Evil &lt;b&gt;title&lt;/b&gt;", "§1 Widgets &lt;i&gt;", "2024", ">draft<",
-                  'href="https://e.org/x"', "<code>evil:1:1</code>", "<mark>", "unavailable &lt;x&gt;"):
+                  'href="https://e.org/x"', 'data-chunk="evil:1:1"', "<mark>", "unavailable &lt;x&gt;"):
         assert piece in out, piece
     assert "<script" not in out and "<img" not in out and "<b>" not in out
 
@@ -218,7 +218,9 @@ def test_chat_handler_streams_a_draft_then_the_verified_answer(
     assistant._generators["scripted"] = LLMGenerator(model, "scripted")
 
     steps = list(chat_steps(actions, question, [], [], "scripted", [], [], "en"))
-    *drafts, final = steps
+    pending, *drafts, final = steps
+    # (issue #15) the question shows at once, with a 'writing' note, before the model's first words
+    assert [m["role"] for m in pending[0]] == ["user", "assistant"] and "Writing the answer" in pending[0][-1]["content"]
     assert drafts, "no intermediate draft was shown while the model streamed"
     texts = []
     for step in drafts:
@@ -237,7 +239,11 @@ def test_chat_handler_streams_a_draft_then_the_verified_answer(
     assert "Unverified draft" not in answer_text
     assert 'class="ta-source"' in panel and "<mark>" in panel and "ta-checking" not in panel
     assert "44%" in md and "71%" not in md
-    assert hist == [{"question": question, "effective": question}] and box == ""
+    # (issue #15) each answer's history entry keeps its sources panel and Markdown (for a click on it, and the
+    # conversation's download)
+    assert [{k: h[k] for k in ("question", "effective")} for h in hist] == [{"question": question,
+                                                                         "effective": question}] and box == ""
+    assert hist[0]["message"] == 1 and 'class="ta-source"' in hist[0]["sources"] and "44%" in hist[0]["markdown"]
 
     # the extractive backend answers in one step, with no draft
     (only,) = list(chat_steps(actions, question, [], [], "extractive", [], [], "en"))
@@ -246,7 +252,7 @@ def test_chat_handler_streams_a_draft_then_the_verified_answer(
     # a stream that breaks half-way: the partial draft was shown, then the extractive answer with a notice
     assistant._generators["broken"] = LLMGenerator(
         FakeListChatModel(responses=[reply], sleep=0.002, error_on_chunk_number=40), "broken")
-    *drafts, final = list(chat_steps(actions, question, [], [], "broken", [], [], "fr"))
+    _pending, *drafts, final = list(chat_steps(actions, question, [], [], "broken", [], [], "fr"))
     assert drafts and drafts[-1][0][-1]["content"].startswith("_Brouillon non vérifié")
     assert "44%" in final[0][-1]["content"] and "broken backend is unavailable" in final[0][-1]["content"]
 
@@ -268,7 +274,8 @@ def start_app(index_dir: Path, tmp: Path, *, extra_env: dict[str, str] | None = 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TOOLKIT_", "GRADIO_"))}
     env.update(OFFLINE_ENV)
     env.update(TOOLKIT_INDEX_DIR=str(index_dir), TOOLKIT_PORT=str(port), TOOLKIT_HOST="127.0.0.1",
-               GRADIO_TEMP_DIR=str(tmp / "gradio-tmp"), GRADIO_ANALYTICS_ENABLED="False")
+               GRADIO_TEMP_DIR=str(tmp / "gradio-tmp"), GRADIO_ANALYTICS_ENABLED="False",
+               TOOLKIT_EMBEDDING="minilm")  # the test indexes (conftest, index_with_evil_doc) are built with MiniLM
     env.update(extra_env or {})
     log = (tmp / f"app-{port}.log").open("wb")
     proc = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], cwd=REPO_ROOT, env=env,

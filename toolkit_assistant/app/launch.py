@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from toolkit_assistant.app.exports import eval_reports_dir, export_dir
 from toolkit_assistant.app.i18n import ui_i18n
 from toolkit_assistant.app.layout import build_ui
-from toolkit_assistant.app.render import CSS
+from toolkit_assistant.app.render import CSS, JS
 from toolkit_assistant.auth import parse_auth
 from toolkit_assistant.config import Settings, apply_offline_env
 from toolkit_assistant.health import health_routes
@@ -19,6 +21,16 @@ def launch(settings: Settings) -> None:
     assistant = open_assistant(settings, echo=lambda m: print(m, flush=True))
     demo = build_ui(assistant, settings)
     from toolkit_assistant.openai_api import openai_router  # /v1/chat/completions, /v1/models
+    app_kwargs: dict[str, Any] = {"routes": [
+        *health_routes(assistant),  # GET /healthz, no login
+        *openai_router(assistant, auth, concurrency=settings.concurrency_limit).routes,
+    ]}
+    if auth:  # every route wants the login, not only those Gradio checks (see app/login.py)
+        from starlette.middleware import Middleware
+
+        from toolkit_assistant.app.login import LoginRequired
+
+        app_kwargs["middleware"] = [Middleware(LoginRequired)]
     demo.queue(max_size=settings.max_queue, default_concurrency_limit=settings.concurrency_limit)
     print(f"toolkit-assistant: http://{settings.host}:{settings.port}" + (" (login required)" if auth else ""),
           flush=True)
@@ -39,6 +51,6 @@ def launch(settings: Settings) -> None:
         show_error=False,
         quiet=True,
         css=CSS,
-        app_kwargs={"routes": [*health_routes(assistant),  # GET /healthz, no login
-                               *openai_router(assistant, auth, concurrency=settings.concurrency_limit).routes]},
+        js=JS,
+        app_kwargs=app_kwargs,
     )

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit_assistant.app.actions import UPLOAD_TYPES, AppActions, as_tuple
-from toolkit_assistant.app.chat import chat_steps
+from toolkit_assistant.app.chat import (
+    available_backends,
+    chat_steps,
+    conversation_markdown,
+    filter_status,
+    sources_for_message,
+)
 from toolkit_assistant.app.eval_tab import (
     CASE_CATEGORIES,
     gold_case_index,
@@ -18,11 +25,10 @@ from toolkit_assistant.app.eval_tab import (
     select_cases,
 )
 from toolkit_assistant.app.exports import eval_reports_dir, write_export
-from toolkit_assistant.app.i18n import UI_TEXT, browser_language, ui_i18n
+from toolkit_assistant.app.i18n import UI_TEXT, browser_language, ui_i18n, ui_text
 from toolkit_assistant.app.render import esc, render_documents, render_error, render_eval, render_pack, render_sources
 from toolkit_assistant.errors import ToolkitError
 from toolkit_assistant.evals.cases import GOLD_CASES
-from toolkit_assistant.wiring import BACKENDS
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -80,6 +86,9 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
         return i18n(key)
 
     empty_sources = render_sources(None, empty=str(t("sources_empty")))
+    backends = available_backends(settings)
+    doc_titles = {r["doc_id"]: str(r.get("title", r["doc_id"])) for r in rows}
+    max_q = int(settings.max_question_chars)
 
     with gr.Blocks(title=APP_TITLE, analytics_enabled=False) as demo:
         gr.HTML(
@@ -92,40 +101,48 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
             with gr.Tab(t("tab_ask"), id="ask", elem_id="tab-ask"):
                 gr.HTML(f"<p class='ta-intro'>{t('ask_intro')}</p>", js_on_load=None)
                 history = gr.State([])
+                # the conversation kept in this browser (localStorage), so that a page reload brings it back
+                saved = gr.BrowserState({"messages": [], "hist": []}, storage_key="toolkit-assistant-conversation")
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
                         chat = gr.Chatbot(
                             label=t("chat_label"), height=460, buttons=[],
                             latex_delimiters=[], sanitize_html=True, feedback_options=None,
                             elem_id="chat", layout="bubble", placeholder=t("chat_placeholder"),
+                            autoscroll=False,  # the launch JS brings the start of a new answer into view instead
                         )
                         with gr.Row():
                             question = gr.Textbox(
                                 label=t("question_label"), placeholder=t("question_placeholder"), lines=1,
-                                max_lines=4, scale=5, elem_id="question", autofocus=True,
+                                max_lines=4, scale=5, elem_id="question", autofocus=True, max_length=max_q,
                             )
                             ask_btn = gr.Button(t("ask_button"), variant="primary", scale=1, elem_id="ask-btn")
-                        gr.Examples(EXAMPLE_QUESTIONS, inputs=[question], label=t("examples_label"),
-                                    api_visibility="private")
-                        topics = gr.Dataset(components=["textbox"], samples=[], label=t("topics_label"),
-                                            visible=False, elem_id="nearest-topics")
-                        with gr.Row():
-                            new_btn = gr.Button(t("new_conversation"), size="sm")
-                            download = gr.DownloadButton(t("download_answer"), visible=False, size="sm",
-                                                         elem_id="answer-download")
-                        with gr.Accordion(t("filters_accordion"), open=False):
-                            doc_filter = gr.Dropdown(doc_choices, multiselect=True, value=[],
-                                                     label=t("doc_filter_label"))
-                            kind_filter = gr.Dropdown(kind_choices, multiselect=True, value=[],
-                                                      label=t("kind_filter_label"))
-                            backend = gr.Dropdown(list(BACKENDS), value=settings.backend, label=t("backend_label"),
-                                                  info=t("backend_info"))
-                        with gr.Accordion(t("markdown_accordion"), open=False):
-                            md_box = gr.Textbox(label=t("markdown_label"), lines=8, interactive=False,
-                                                buttons=["copy"], elem_id="answer-markdown")
+                        # the length of the question against its limit (the launch JS keeps it up to date)
+                        gr.HTML(f'<div id="question-counter" class="ta-counter" data-limit="{max_q}">0 / {max_q}</div>',
+                                js_on_load=None)
+                        filter_line = gr.HTML("", elem_id="filter-status", js_on_load=None)
                     with gr.Column(scale=2):
                         gr.HTML(f"<h3 style='margin:.2rem 0'>{t('sources_heading')}</h3>", js_on_load=None)
                         sources = gr.HTML(empty_sources, elem_id="sources-panel", js_on_load=None)
+                # below the chat and the sources (so on a phone the sources come right after the answer)
+                gr.Examples(EXAMPLE_QUESTIONS, inputs=[question], label=t("examples_label"),
+                            api_visibility="private")
+                topics = gr.Dataset(components=["textbox"], samples=[], label=t("topics_label"),
+                                    visible=False, elem_id="nearest-topics")
+                with gr.Row():
+                    new_btn = gr.Button(t("new_conversation"), size="sm")
+                    download = gr.DownloadButton(t("download_answer"), visible=False, size="sm",
+                                                 elem_id="answer-download")
+                with gr.Accordion(t("filters_accordion"), open=False):
+                    doc_filter = gr.Dropdown(doc_choices, multiselect=True, value=[],
+                                             label=t("doc_filter_label"))
+                    kind_filter = gr.Dropdown(kind_choices, multiselect=True, value=[],
+                                              label=t("kind_filter_label"))
+                    backend = gr.Dropdown(backends, value=settings.backend if settings.backend in backends
+                                          else "extractive", label=t("backend_label"), info=t("backend_info"))
+                with gr.Accordion(t("markdown_accordion"), open=False):
+                    md_box = gr.Textbox(label=t("markdown_label"), lines=8, interactive=False,
+                                        buttons=["copy"], elem_id="answer-markdown")
 
                 def on_ask(q: str, messages: list[dict[str, Any]], hist: list[dict[str, str]], be: str,
                            docs: list[str], kinds: list[str], request: Any = None) -> Iterator[tuple[Any, ...]]:
@@ -138,19 +155,64 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
                 ask_outputs = [chat, history, sources, download, md_box, topics, question]
                 ask_inputs = [question, chat, history, backend, doc_filter, kind_filter]
-                ask_btn.click(on_ask, ask_inputs, ask_outputs, api_name="chat", concurrency_limit=limit,
-                              show_progress="minimal", api_visibility="undocumented")
-                question.submit(on_ask, ask_inputs, ask_outputs, api_name="chat_submit", concurrency_limit=limit,
-                                show_progress="minimal", api_visibility="undocumented")
+
+                def unlock() -> tuple[Any, ...]:
+                    return gr.Textbox(interactive=True), gr.Button(interactive=True)
+
+                # while an answer is being written the button and box are locked (a second question is never
+                # silently dropped), and unlocked when it is done; our own 'writing' note replaces Gradio's
+                # time estimate, which is wrong for a model's first answer
+                for trigger, name in ((ask_btn.click, "chat"), (question.submit, "chat_submit")):
+                    trigger(lambda: gr.Button(interactive=False), None, ask_btn, queue=False,
+                            api_visibility="private", show_progress="hidden")
+                    trigger(on_ask, ask_inputs, ask_outputs, api_name=name, concurrency_limit=limit,
+                            show_progress="hidden", api_visibility="undocumented").then(
+                        unlock, None, [question, ask_btn], queue=False, api_visibility="private",
+                        show_progress="hidden").then(
+                        lambda m, h: {"messages": m or [], "hist": h or []}, [chat, history], saved, queue=False,
+                        api_visibility="private", show_progress="hidden")
+
+                def on_restore(kept: dict[str, Any] | None) -> tuple[Any, ...]:
+                    kept = kept if isinstance(kept, dict) else {}
+                    msgs, hist = list(kept.get("messages") or []), list(kept.get("hist") or [])
+                    if not msgs:
+                        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                    panel = str(hist[-1].get("sources")) if hist and hist[-1].get("sources") else empty_sources
+                    md = conversation_markdown(hist)
+                    dl = (gr.DownloadButton(value=write_export(md, "conversation"), visible=True) if md
+                          else gr.skip())
+                    return msgs, hist, panel, dl
+
+                demo.load(on_restore, saved, [chat, history, sources, download], api_visibility="private",
+                          show_progress="hidden")
+
+                def on_filters(docs: list[str], kinds: list[str], request: Any = None) -> str:
+                    lang = browser_language(_header(request, "accept-language"))
+                    return filter_status(docs, kinds, lang, doc_titles)
+
+                on_filters.__annotations__ = {"request": gr.Request}
+                for dd in (doc_filter, kind_filter):
+                    dd.change(on_filters, [doc_filter, kind_filter], filter_line, queue=False,
+                              api_visibility="private", show_progress="hidden")
+
+                def on_select(hist: list[dict[str, Any]], evt: gr.SelectData) -> Any:
+                    index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+                    panel = sources_for_message(hist, int(index))
+                    return panel if panel is not None else gr.skip()
+
+                on_select.__annotations__ = {"evt": gr.SelectData}
+                chat.select(on_select, history, sources, api_visibility="private", show_progress="hidden")
 
                 def on_new() -> tuple[Any, ...]:
                     return [], [], empty_sources, gr.DownloadButton(visible=False), "", \
                         gr.Dataset(samples=[], visible=False), ""
 
                 new_btn.click(on_new, None, [chat, history, sources, download, md_box, topics, question],
-                              api_name="new_conversation", api_visibility="private")
+                              api_name="new_conversation", api_visibility="private").then(
+                    lambda: {"messages": [], "hist": []}, None, saved, queue=False, api_visibility="private")
                 chat.clear(on_new, None, [chat, history, sources, download, md_box, topics, question],
-                           api_name="clear_conversation", api_visibility="private")
+                           api_name="clear_conversation", api_visibility="private").then(
+                    lambda: {"messages": [], "hist": []}, None, saved, queue=False, api_visibility="private")
                 topics.click(lambda sample: sample[0] if sample else "", topics, question,
                              api_name="nearest_topic", api_visibility="private")
 
@@ -160,23 +222,34 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 with gr.Row():
                     topic = gr.Textbox(label=t("topic_label"), placeholder=t("topic_placeholder"), scale=3,
                                        elem_id="topic")
-                    minutes = gr.Number(value=60, minimum=15, maximum=480, step=5, precision=0,
-                                        label=t("minutes_label"), scale=1, elem_id="minutes")
+                    # no minimum/maximum here: Gradio would refuse 10 with a bare toast and an 'Error' badge
+                    # over the last pack; on_prepare checks the range and says so where the pack would be
+                    minutes = gr.Number(value=60, step=5, label=t("minutes_label"), info=t("minutes_info"),
+                                        scale=1, elem_id="minutes")
                     audience = gr.Textbox(label=t("audience_label"), placeholder=t("audience_placeholder"),
                                           scale=2, elem_id="audience", max_length=200)
                 with gr.Row():
                     build_btn = gr.Button(t("build_pack"), variant="primary", elem_id="build-pack")
                     pack_download = gr.DownloadButton(t("download_pack"), visible=False, elem_id="pack-download")
-                gr.Examples(EXAMPLE_TOPICS, inputs=[topic, minutes, audience], label=t("example_topics_label"),
-                            api_visibility="private")
+                topic_examples = gr.Examples(
+                    EXAMPLE_TOPICS, inputs=[topic, minutes, audience], label=t("example_topics_label"),
+                    api_visibility="private", elem_id="topic-examples",
+                    example_labels=[f"{tp} · {m} min" + (f" · {au}" if au else "") for tp, m, au in EXAMPLE_TOPICS])
+                # the inputs' labels are i18n keys, which Gradio's Dataset prints raw as column headers: no headers
+                topic_examples.dataset.headers = []
                 pack_html = gr.HTML(f"<p class='ta-empty'>{t('pack_empty')}</p>", elem_id="pack", js_on_load=None)
                 with gr.Accordion(t("pack_accordion"), open=False):
                     pack_md = gr.Textbox(label=t("pack_md_label"), lines=12, interactive=False, buttons=["copy"])
 
-                def on_prepare(topic_text: str, mins: float | None, aud: str,
+                def on_prepare(topic_text: str, mins: float | None, aud: str, request: gr.Request,
                                progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+                    lang = browser_language(_header(request, "accept-language"))
+                    if mins is None or not 15 <= float(mins) <= 480:
+                        shown = "" if mins is None else f"{float(mins):g}"
+                        return (render_error(ui_text("minutes_invalid", lang).format(value=shown or "?")),
+                                gr.DownloadButton(visible=False), "")
                     try:
-                        pack = actions.prepare(topic_text, int(mins or 60), aud or "",
+                        pack = actions.prepare(topic_text, int(round(float(mins))), aud or "",
                                                progress=lambda f, m: progress(f, desc=m))
                     except ToolkitError as exc:
                         return render_error(str(exc)), gr.DownloadButton(visible=False), ""
@@ -184,6 +257,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     path = write_export(md, f"session-{pack.topic[:40]}")
                     return render_pack(pack), gr.DownloadButton(value=path, visible=True), md
 
+                on_prepare.__annotations__ = {"request": gr.Request}
                 build_btn.click(on_prepare, [topic, minutes, audience], [pack_html, pack_download, pack_md],
                                 api_name="build_pack", concurrency_limit=limit, api_visibility="undocumented")
 
@@ -193,9 +267,11 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 cats, ids = gold_case_index()
                 with gr.Row():
                     eval_cats = gr.Dropdown(cats, multiselect=True, value=[], label=t("categories_label"))
-                    eval_ids = gr.Dropdown(ids, multiselect=True, value=[], label=t("case_ids_label"),
-                                           allow_custom_value=True)
-                    eval_backend = gr.Dropdown(list(BACKENDS), value=settings.backend, label=t("eval_backend_label"))
+                    # a text box, not a dropdown: the dropdown listed only 101 of the ids and took any typed text
+                    eval_ids = gr.Textbox(label=t("case_ids_label"), elem_id="case-ids",
+                                          placeholder=", ".join(ids[:3]) + (", ..." if len(ids) > 3 else ""))
+                    eval_backend = gr.Dropdown(backends, value=settings.backend if settings.backend in backends
+                                               else "extractive", label=t("eval_backend_label"))
                 run_btn = gr.Button(t("run_eval"), variant="primary", elem_id="run-eval")
                 eval_status = gr.HTML("", js_on_load=None)
                 eval_metrics = gr.HTML("", js_on_load=None)
@@ -206,7 +282,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     report_file = gr.DownloadButton(t("download_report"), visible=False, elem_id="report-download")
                     results_file = gr.DownloadButton(t("download_results"), visible=False)
 
-                def on_eval(cat_sel: list[str], id_sel: list[str], be: str,
+                def on_eval(cat_sel: list[str], id_text: str, be: str,
                             progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
                     hidden = (gr.Gallery(visible=False), "", gr.DownloadButton(visible=False),
                               gr.DownloadButton(visible=False))
@@ -217,8 +293,14 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     except (ImportError, AttributeError):
                         return (render_error("The evaluation module is not installed yet "
                                              "(toolkit_assistant.evals lacks run_eval)."), "", *hidden)
+                    id_sel = [x for x in re.split(r"[\s,;]+", id_text or "") if x]
+                    unknown = [x for x in id_sel if x not in set(ids)]
+                    if unknown:
+                        return (render_error(f"No gold case has the id {', '.join(unknown[:10])}. The "
+                                             f"{len(ids)} ids are in evals/gold.jsonl (for example {ids[0]})."),
+                                "", *hidden)
                     try:
-                        cases = select_cases(load_cases(GOLD_CASES), cat_sel or [], id_sel or [])
+                        cases = select_cases(load_cases(GOLD_CASES), cat_sel or [], id_sel)
                         if not cases:
                             return render_error("No gold case matches that selection."), "", *hidden
                         progress(0, desc=f"Running {len(cases)} cases")
@@ -242,7 +324,8 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
                 run_btn.click(on_eval, [eval_cats, eval_ids, eval_backend],
                               [eval_status, eval_metrics, eval_charts, eval_fails, report_file, results_file],
-                              api_name="run_eval", concurrency_limit=1, api_visibility="undocumented")
+                              api_name="run_eval", concurrency_limit=1, api_visibility="undocumented",
+                              show_progress_on=[eval_status])  # one progress bar, not one per output
 
                 with gr.Accordion(t("add_case_accordion"), open=True):
                     new_q = gr.Textbox(label=t("new_question_label"), elem_id="new-case-question")

@@ -29,7 +29,19 @@ CSS = """
   background: var(--background-fill-secondary);}
 .ta-source-head {font-weight: 600; margin-bottom: .2rem;}
 .ta-n {display: inline-block; min-width: 2em; color: var(--color-accent);}
-.ta-meta {font-size: .85rem; color: var(--body-text-color-subdued); margin-bottom: .35rem;}
+.ta-meta {font-size: .85rem; color: var(--body-text-color); margin-bottom: .35rem;}
+.ta-meta a, .ta-rests a {color: var(--link-text-color, #1d4ed8); text-decoration: underline;}
+.ta-rests {font-size: .85rem; color: var(--body-text-color); margin-top: .35rem;}
+.ta-outcome {display: inline-block; border-radius: 4px; padding: .05rem .45rem; font-size: .85rem; font-weight: 600;
+  color: #fff; margin-bottom: .4rem;}
+.ta-outcome-answered {background: #15803d;} .ta-outcome-partial {background: #b45309;}
+.ta-outcome-none {background: #4b5563;}
+.ta-scroll {overflow-x: auto; max-width: 100%;}
+.ta-counter {font-size: .8rem; text-align: right; color: var(--body-text-color); margin-top: -.3rem;}
+.ta-counter-full {color: #b91c1c; font-weight: 600;}
+.ta-source.ta-flash {outline: 3px solid #f59e0b;}
+#filter-status .ta-filter-on {border-left: 4px solid #1d4ed8; padding: .2rem .6rem; font-size: .9rem;
+  background: var(--background-fill-secondary); color: var(--body-text-color);}
 .ta-chunk {font-size: .9rem; line-height: 1.45; margin: 0; padding: .4rem .6rem; white-space: pre-wrap;
   border-left: 3px solid var(--border-color-accent); background: var(--background-fill-primary);}
 .ta-chunk mark {background: #fde68a; color: #111; padding: 0 .1em;}
@@ -44,16 +56,74 @@ CSS = """
 .ta-table {border-collapse: collapse; width: 100%; font-size: .9rem;}
 .ta-table th, .ta-table td {border-bottom: 1px solid var(--border-color-primary); padding: .3rem .5rem;
   text-align: left; vertical-align: top;}
-.ta-pass {color: #15803d; font-weight: 600;} .ta-fail {color: #b91c1c; font-weight: 600;}
+.ta-pass {color: #15803d; font-weight: 600;} .ta-warn {color: #b45309; font-weight: 600;} .ta-fail {color: #b91c1c; font-weight: 600;}
 .ta-pack h2 {margin-top: 1.1rem;} .ta-pack blockquote {margin: .2rem 0 .2rem 1rem;}
 .ta-pack .ta-ref {font-size: .85rem;}
 """
+# Run once on page load (Blocks.launch(js=...)): a click on an [n] link in the chat scrolls the Sources panel to
+# that passage and flashes it (Gradio's Markdown may open links in a new tab; this keeps the reader on the page).
+JS = """() => {
+  document.addEventListener('click', (ev) => {
+    const a = ev.target.closest ? ev.target.closest('a') : null;
+    if (!a) return;
+    const m = (a.getAttribute('href') || '').match(/#source-(\\d+)$/);
+    if (!m) return;
+    ev.preventDefault(); ev.stopPropagation();
+    const el = document.getElementById('source-' + m[1]);
+    if (!el) return;
+    const card = el.closest('.ta-source') || el;
+    card.scrollIntoView({behavior: 'instant', block: 'start'});
+    card.classList.add('ta-flash');
+    setTimeout(() => card.classList.remove('ta-flash'), 1500);
+  }, true);
+  const count = () => {
+    const box = document.querySelector('#question textarea');
+    const out = document.getElementById('question-counter');
+    if (!box || !out) return;
+    const limit = Number(out.dataset.limit || 0);
+    out.textContent = box.value.length + ' / ' + limit;
+    out.classList.toggle('ta-counter-full', limit > 0 && box.value.length >= limit);
+  };
+  document.addEventListener('input', (ev) => { if (ev.target.closest && ev.target.closest('#question')) count(); }, true);
+  setInterval(count, 700);
+  // with the chat's own auto-scroll off: when a new answer arrives, show its start, not its end
+  let seen = 0;
+  setInterval(() => {
+    const bots = document.querySelectorAll('#chat .bot');
+    if (bots.length > seen) {
+      seen = bots.length;
+      const last = bots[bots.length - 1];
+      let box = last.parentElement;
+      while (box && box.id !== 'chat') {
+        const oy = getComputedStyle(box).overflowY;
+        if ((oy === 'auto' || oy === 'scroll') && box.scrollHeight > box.clientHeight) break;
+        box = box.parentElement;
+      }
+      if (box && box.id !== 'chat') {
+        const top = last.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop;
+        box.scrollTop = Math.max(0, top - 60);
+      }
+    } else if (bots.length < seen) { seen = bots.length; }
+  }, 400);
+}"""
 STATUS_HELP = {
     "draft": "a draft: the final text may differ",
     "final": "the final, adopted text",
     "summary": "a study summary written for this project, not the official text",
 }
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
+
+
+_BACKEND_FAILED = re.compile(r"^The (\S+) backend is unavailable \(.*\); showing the extractive answer\.?$", re.S)
+
+
+def public_notice(notice: str) -> str:
+    """A notice as users see it: a backend failure without the exception, setting names or addresses
+    (those go to the server log)."""
+    m = _BACKEND_FAILED.match(notice or "")
+    if m:
+        return f"The {m.group(1)} backend is unavailable; showing the extractive answer."
+    return notice
 
 
 def esc(text: object) -> str:
@@ -77,13 +147,20 @@ def useful_topics(answer: Answer) -> list[str]:
     return [t for t in answer.nearest_topics if not re.match(r"^(sources|references)\b", t.strip(), re.IGNORECASE)]
 
 
-def highlight(chunk_text: str, quote: str) -> str:
-    """The chunk text, HTML-escaped, with the quoted passage wrapped in <mark>."""
-    at = chunk_text.find(quote) if quote else -1
-    if at < 0:
-        return esc(chunk_text)
-    end = at + len(quote)
-    return f"{esc(chunk_text[:at])}<mark>{esc(quote)}</mark>{esc(chunk_text[end:])}"
+def highlight(chunk_text: str, quote: str | Sequence[str]) -> str:
+    """The chunk text, HTML-escaped, with each quoted passage (one or several) wrapped in <mark>."""
+    quotes = [quote] if isinstance(quote, str) else list(quote)
+    spans: list[tuple[int, int]] = []
+    for q in quotes:
+        at = chunk_text.find(q) if q else -1
+        if at >= 0 and not any(at < e and at + len(q) > b for b, e in spans):
+            spans.append((at, at + len(q)))
+    out, pos = [], 0
+    for b, e in sorted(spans):
+        out += [esc(chunk_text[pos:b]), f"<mark>{esc(chunk_text[b:e])}</mark>"]
+        pos = e
+    out.append(esc(chunk_text[pos:]))
+    return "".join(out)
 
 
 def status_badge(status: str) -> str:
@@ -93,47 +170,110 @@ def status_badge(status: str) -> str:
     return f'<span class="ta-status ta-status-{key}" title="{esc(tip)}">{esc(status or "unknown")}</span>'
 
 
-def render_citation(c: Citation) -> str:
-    """One citation card: title, section, page, year, status, link, and the highlighted passage."""
-    ch = c.chunk
-    url = safe_url(ch.source_url)
-    link = f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">source</a>' if url else "no link"
-    meta = " · ".join([
-        esc(section_label(ch.section, ch.section_title)),
-        f"page {esc(ch.page)}" if ch.page else "no page (Markdown)",
-        esc(ch.year or "year unknown"),
-        status_badge(ch.status),
-        link,
-        f"<code>{esc(ch.id)}</code>",
-    ])
+def page_text(chunk: Any) -> str:
+    """'p. 12' (the printed page label when the PDF has one), or '' for a text without pages."""
+    label = str(getattr(chunk, "page_label", "") or "").strip()
+    if label:
+        return f"p. {label}"
+    return f"p. {chunk.page}" if chunk.page else ""
+
+
+def outcome_label(answer: Answer, lang: str = "en") -> tuple[str, str]:
+    """(outcome key, its label in the language): answered / partial / none."""
+    outcome = getattr(answer, "outcome", None) or ("none" if answer.abstained else "answered")
+    if outcome not in ("answered", "partial", "none"):
+        outcome = "none" if answer.abstained else "answered"
+    labels = {"answered": ui_text("outcome_answered", lang), "partial": ui_text("outcome_partial", lang),
+              "none": ui_text("outcome_none", lang)}
+    return outcome, labels[outcome]
+
+
+def _source_link(c: Citation) -> str:
+    url = safe_url(getattr(c, "source_url", "") or c.chunk.source_url)
+    return f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">source</a>' if url else "no link"
+
+
+def _rests_on(cits: Sequence[Citation], status: str, lang: str) -> str:
+    """'This summary rests on: ...' listing the public sources of the quoted sentences (each once)."""
+    seen: dict[str, Any] = {}
+    for c in cits:
+        try:
+            refs = c.sources()
+        except Exception:  # noqa: BLE001 - a chunk without a readable source register shows no sources
+            refs = []
+        for r in refs:
+            seen.setdefault(r.tag or r.url, r)
+    if not seen:
+        return ""
+    items = []
+    for r in seen.values():
+        d = r.to_dict()
+        url = safe_url(d.get("url", ""))
+        title = esc(d.get("title") or d.get("tag"))
+        tip = f' title="{esc(d["note"])}"' if d.get("note") else ""
+        items.append(f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer"{tip}>{title}</a>' if url
+                     else f"<span{tip}>{title}</span>")
+    head = ui_text("rests_on_summary", lang) if status == "summary" else ui_text("rests_on", lang)
+    return f'<div class="ta-rests">{esc(head)} {"; ".join(items)}</div>'
+
+
+def render_citation(c: Citation | Sequence[Citation], lang: str = "en") -> str:
+    """One passage card: title, section, printed page (when there is one), year, status, link, and the passage
+    with every quote of it highlighted. Several citations of the same passage share one card."""
+    cits = [c] if not isinstance(c, (list, tuple)) else list(c)
+    first = cits[0]
+    ch = first.chunk
+    parts = [esc(section_label(ch.section, ch.section_title))]
+    if page_text(ch):
+        parts.append(esc(page_text(ch)))
+    parts += [esc(ch.year or "year unknown"), status_badge(ch.status), _source_link(first)]
+    meta = " · ".join(parts)
+    numbers = "".join(f'<span class="ta-n">[{x.n}]</span>' for x in cits)
+    anchors = "".join(f'<span id="source-{x.n}" class="ta-anchor"></span>' for x in cits[1:])
     return (
-        f'<div class="ta-source" id="source-{c.n}">'
-        f'<div class="ta-source-head"><span class="ta-n">[{c.n}]</span>{esc(ch.title)}</div>'
+        f'<div class="ta-source" id="source-{first.n}" data-chunk="{esc(ch.id)}" title="{esc(ch.id)}">{anchors}'
+        f'<div class="ta-source-head">{numbers} {esc(ch.title)}</div>'
         f'<div class="ta-meta">{meta}</div>'
-        f'<blockquote class="ta-chunk">{highlight(ch.text, c.quote)}</blockquote></div>'
+        f'<blockquote class="ta-chunk">{highlight(ch.text, [x.quote for x in cits])}</blockquote>'
+        f"{_rests_on(cits, ch.status, lang)}</div>"
     )
 
 
-def render_sources(answer: Answer | None, *, empty: str | None = None) -> str:
-    """The sources panel for an answer: notices, then a card per citation (or the decline).
+def group_citations(citations: Sequence[Citation]) -> list[list[Citation]]:
+    """Citations grouped by the passage (chunk) they quote, in the order of their first [n]."""
+    groups: dict[str, list[Citation]] = {}
+    for c in citations:
+        groups.setdefault(c.chunk.id, []).append(c)
+    return list(groups.values())
+
+
+def render_sources(answer: Answer | None, *, empty: str | None = None, lang: str = "en",
+                   filter_note: str = "") -> str:
+    """The sources panel for an answer: its outcome, notices, then one card per passage (or the decline).
 
     Args:
         answer: the answer, or None before the first question.
         empty: the text shown when there is no answer; trusted markup (an i18n key's marker), not escaped.
+        lang: the interface language of the labels.
+        filter_note: a sentence saying the document filter caused a decline (shown above the decline).
     """
     if answer is None:
         text = empty if empty is not None else esc(ui_text("sources_empty"))
         return f'<div class="ta-sources"><p class="ta-empty">{text}</p></div>'
-    parts = [f'<div class="ta-notice">{esc(n)}</div>' for n in answer.notices]
+    key, label = outcome_label(answer, lang)
+    parts = [f'<div><span class="ta-outcome ta-outcome-{key}">{esc(label)}</span></div>']
+    parts += [f'<div class="ta-notice">{esc(public_notice(n))}</div>' for n in answer.notices]
+    if filter_note and not answer.abstained:
+        parts.append(f'<div class="ta-notice ta-filter-decline">{esc(filter_note)}</div>')
     if answer.abstained:
         topics = "".join(f"<li>{esc(t)}</li>" for t in useful_topics(answer))
+        head = esc(filter_note) if filter_note else "The materials do not cover this question, so no answer is given."
         parts.append(
-            '<div class="ta-declined"><strong>The materials do not cover this question, so no answer is given.'
-            "</strong>"
+            f'<div class="ta-declined"><strong>{head}</strong>'
             + (f"<p>Nearest topics they do cover:</p><ul>{topics}</ul>" if topics else "")
             + "</div>"
         )
-    parts += [render_citation(c) for c in answer.citations]
+    parts += [render_citation(g, lang) for g in group_citations(answer.citations)]
     return '<div class="ta-sources">' + "".join(parts) + "</div>"
 
 
@@ -142,17 +282,27 @@ def render_error(message: str) -> str:
     return f'<div class="ta-error">{esc(message)}</div>'
 
 
-def chat_text(answer: Answer, asked: str, effective: str) -> str:
-    """The assistant's chat message: answer text (escaped for Markdown), decline, notices."""
-    lines: list[str] = []
+def link_markers(md: str) -> str:
+    """Escaped [n] markers (\\[n\\]) of a chat message turned into links to their passage (#source-n)."""
+    return re.sub(r"\\\[(\d+)\\\]", lambda m: f"[\\[{m.group(1)}\\]](#source-{m.group(1)})", md)
+
+
+def chat_text(answer: Answer, asked: str, effective: str, lang: str = "en", filter_note: str = "") -> str:
+    """The assistant's chat message: its outcome label, answer text (escaped for Markdown, [n] linked to their
+    passage), decline, notices."""
+    _key, label = outcome_label(answer, lang)
+    lines: list[str] = [f"**{md_escape(label)}**"]
+    if filter_note:
+        lines.append(f"**{md_escape(filter_note)}**")
     if answer.abstained:
-        lines.append("**The materials do not cover this question, so no answer is given.**")
+        if not filter_note:
+            lines.append("**The materials do not cover this question, so no answer is given.**")
         if useful_topics(answer):
             lines.append("Nearest topics they do cover: " + "; ".join(md_escape(t) for t in useful_topics(answer)))
     else:
-        lines.append(md_escape(answer.text))
+        lines.append(link_markers(md_escape(answer.text)))
     for notice in answer.notices:
-        lines.append(f"_Note: {md_escape(notice)}_")
+        lines.append(f"_Note: {md_escape(public_notice(notice))}_")
     if effective != asked:
         lines.append(f"_Searched as: {md_escape(effective)}_")
     return "\n\n".join(lines)
@@ -217,7 +367,8 @@ def render_documents(rows: Iterable[dict[str, Any]]) -> str:
         )
     total = sum(int(r.get("chunks", 0)) for r in rows)
     return (f"<p>{len(rows)} documents, {total} chunks.</p>"
-            f'<table class="ta-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+            f'<div class="ta-scroll"><table class="ta-table"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
 def _cite(refs: Sequence[int]) -> str:
@@ -297,27 +448,48 @@ def render_eval(data: dict[str, Any]) -> tuple[str, str]:
                        else '<span class="ta-fail">FAIL</span>')
         rows.append(f"<tr><td>{esc(name)}</td><td>{_num(score)}</td><td>{counts}</td><td>{target}</td>"
                     f"<td>{verdict}</td></tr>")
+    failing = [c for c in data.get("cases", []) if isinstance(c, dict) and c.get("passed") is False]
+    total = len([c for c in data.get("cases", []) if isinstance(c, dict)])
     head = ""
     if gate:
-        head = ('<p><strong>Quality gate: <span class="ta-pass">passed</span></strong></p>' if gate.get("passed")
-                else '<p><strong>Quality gate: <span class="ta-fail">FAILED</span></strong> (a gated metric '
-                     "misses its target)</p>")
+        if not gate.get("passed"):
+            head = ('<p><strong>Quality gate: <span class="ta-fail">FAILED</span></strong> (a gated metric '
+                    "misses its target)</p>")
+        elif failing:
+            head = ('<p><strong>Quality gate: <span class="ta-warn">passed, with '
+                    f"{len(failing)} failing cases</span></strong></p>"
+                    '<p class="ta-notice ta-gate-scope">The gate checks only the metrics marked in its column '
+                    "below, against their targets. Cases outside those metrics (for example questions in other "
+                    "languages, or categories the gate does not measure) can fail without failing the gate: "
+                    f"{len(failing)} of {total} cases failed; they are listed below by category.</p>")
+        else:
+            head = '<p><strong>Quality gate: <span class="ta-pass">passed</span></strong></p>'
     table = head + (('<table class="ta-table"><thead><tr><th>metric</th><th>score</th><th>counts</th>'
                      f"<th>target</th><th>gate</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
                     if rows else '<p class="ta-empty">No metrics in the result.</p>')
-    failing = [c for c in data.get("cases", []) if isinstance(c, dict) and c.get("passed") is False]
-    items = []
+    groups: dict[str, list[dict[str, Any]]] = {}
     for c in failing[:MAX_FAILURES_SHOWN]:
-        reasons = c.get("reasons") or ([c["error"]] if c.get("error") else [])
-        answer = c.get("answer")
-        text = answer.get("answer", "") if isinstance(answer, dict) else c.get("answer_text") or ""
-        items.append(f"<tr><td><code>{esc(c.get('id', ''))}</code></td><td>{esc(c.get('category', ''))}</td>"
-                     f"<td>{esc(c.get('question', ''))}</td><td>{esc('; '.join(map(str, reasons)))}</td>"
-                     f"<td>{esc(text)}</td></tr>")
+        lang = str(c.get("language") or "")
+        key = str(c.get("category", "")) + (f" ({lang})" if lang and lang != "en" else "")
+        groups.setdefault(key, []).append(c)
+    blocks = []
+    for key, cases in groups.items():
+        items = []
+        for c in cases:
+            reasons = c.get("reasons") or ([c["error"]] if c.get("error") else [])
+            answer = c.get("answer")
+            text = str(answer.get("answer", "") if isinstance(answer, dict) else c.get("answer_text") or "")
+            short = text if len(text) <= 160 else text[:157].rstrip() + "..."
+            full = (f"<details><summary>{esc(short)}</summary><div class='ta-chunk'>{esc(text)}</div></details>"
+                    if len(text) > 160 else esc(text))
+            items.append(f"<tr><td><code>{esc(c.get('id', ''))}</code></td><td>{esc(c.get('question', ''))}</td>"
+                         f"<td>{esc('; '.join(map(str, reasons)))}</td><td>{full}</td></tr>")
+        blocks.append(f'<details class="ta-fail-group"><summary><strong>{esc(key)}</strong>: {len(cases)} failing'
+                      '</summary><table class="ta-table"><thead><tr><th>id</th><th>question</th>'
+                      f"<th>why it failed</th><th>answer</th></tr></thead><tbody>{''.join(items)}</tbody></table>"
+                      "</details>")
     more = (f"<p>{len(failing) - MAX_FAILURES_SHOWN} more failing cases are in results.json.</p>"
             if len(failing) > MAX_FAILURES_SHOWN else "")
-    fails = (f"<h3>Failing cases ({len(failing)})</h3>"
-             '<table class="ta-table"><thead><tr><th>id</th><th>category</th><th>question</th><th>why it failed</th>'
-             f"<th>answer</th></tr></thead><tbody>{''.join(items)}</tbody></table>{more}") if items else \
-        '<p class="ta-pass">No failing cases.</p>'
+    fails = (f"<h3>Failing cases ({len(failing)})</h3><p>Open a category to see its cases; a long answer opens "
+             f"on a click.</p>{''.join(blocks)}{more}") if blocks else '<p class="ta-pass">No failing cases.</p>'
     return table, fails
