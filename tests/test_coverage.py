@@ -136,3 +136,22 @@ def test_explain_shows_each_stage(corpus_settings) -> None:  # type: ignore[no-u
     assert "fines" in ex["decision"]["evidence"]["missing"]
     text = CliRunner().invoke(cli, ["ask", "--explain", "What fines does the EU AI Act impose on courts?"])
     assert text.exit_code == 0 and "Decision: partial" in text.output and "Candidate passages" in text.output
+
+
+def test_an_official_text_is_cited_before_a_summary_that_says_the_same() -> None:
+    """Two sentences equally close to the question: the one from the official document ranks first."""
+    from toolkit_assistant.answer import Candidate, select_sentences
+    from toolkit_assistant.question import analyse_question
+    from toolkit_assistant.text import Span
+    from toolkit_assistant.types import Chunk
+
+    text = "Judges must keep meaningful human oversight of AI outputs."
+
+    def cand(status: str, doc: str) -> Candidate:
+        chunk = Chunk(id=f"{doc}:1:1", doc_id=doc, text=text, title=doc, section="1", section_title="Oversight",
+                      status=status)
+        return Candidate(chunk=chunk, span=Span(0, len(text), text), hit_rank=1, hit_dense=0.6, sim=0.7,
+                         terms=frozenset({"judge", "human", "oversight", "ai", "output", "meaningful", "keep"}), index=0)
+
+    chosen = select_sentences(analyse_question("What oversight must judges keep?"), [cand("summary", "a-summary"), cand("original", "the-pdf")])
+    assert chosen[0].chunk.status == "original"

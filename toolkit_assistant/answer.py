@@ -26,6 +26,9 @@ from toolkit_assistant.types import Chunk, Citation, Draft, Hit
 PART_MIN_SCORE = 0.35
 # "May a judge ...?" is answered first from the instruments that say what judges may do
 NORMATIVE_KINDS = {"guidelines", "recommendation", "standard"}
+# official documents (a court's own PDFs of the final or draft text) come before study summaries
+OFFICIAL_STATUSES = {"final", "draft", "original"}
+OFFICIAL_BONUS = 0.03
 # a further sentence joins the answer when it scores at least this share of the best one
 ADD_WITH_NEW_TERMS = 0.70
 ADD_WITHOUT_NEW_TERMS = 0.80
@@ -110,6 +113,8 @@ def score_candidate(
         score -= 0.05
     if "normative" in wants and c.chunk.kind in NORMATIVE_KINDS:
         score += 0.08
+    if c.chunk.status in OFFICIAL_STATUSES:  # an official text that says it is cited before a summary of it
+        score += OFFICIAL_BONUS
     return score
 
 

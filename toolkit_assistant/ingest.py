@@ -229,7 +229,7 @@ def _parse_text(path: Path, text: str) -> Document:
 
     first = text.strip().split("\n", 1)[0].strip()
     title = first if 0 < len(first) <= 120 else path.stem
-    meta = {"title": title}
+    meta = {"title": title, "status": "original"}
     specs = build_sections(text_blocks(text), doc_title=title)
     sections = [Section(s.number, s.title or title, s.text) for s in specs if s.title.strip().lower() not in SKIP_SECTIONS]
     if not sections:
@@ -267,7 +267,8 @@ def _load_pdf(path: Path, *, on_page: OnPage | None = None) -> Document:
         ))
     if not sections:
         raise DocumentError(f"{path}: no text to index outside its contents and index pages")
-    meta = {"title": title, "kind": "pdf", "status": "", "source_url": ""}
+    # a PDF a court adds is the document itself, not one of the project's study summaries
+    meta = {"title": title, "kind": "pdf", "status": "original", "source_url": ""}
     return Document(slug(path.stem), title, path, meta, sections)
 
 
