@@ -66,6 +66,7 @@ class Assistant:
         generator_factory: Callable[[str], Generator] | None = None,
         query_log: QueryLog | None = None,
         foreign: Assistant | None = None,
+        multilingual_expected: bool = False,
     ) -> None:
         """Wire the stages; `generator_factory(name)` builds LLM generators on first use."""
         self.reader = reader
@@ -90,7 +91,8 @@ class Assistant:
         self.query_log = query_log
         # answers questions in languages other than English, from its own (multilingual) index
         self.foreign = foreign
-        self.embedder_setting = "auto" if foreign is not None else ""
+        # TOOLKIT_EMBEDDING=auto without its multilingual index (built before it existed): say so
+        self.multilingual_expected = multilingual_expected
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
@@ -115,7 +117,7 @@ class Assistant:
                 generator_factory=lambda name: make_generator(name, settings),
             )
         log = QueryLog(settings.query_log, hash_only=settings.query_log_hash_only) if settings.query_log else None
-        assistant = cls(
+        return cls(
             reader,
             top_k=settings.top_k,
             max_citations=settings.max_citations,
@@ -126,10 +128,8 @@ class Assistant:
             generator_factory=lambda name: make_generator(name, settings),
             query_log=log,
             foreign=foreign,
+            multilingual_expected=settings.embedding == "auto",
         )
-        if settings.embedding == "auto":
-            assistant.embedder_setting = "auto"
-        return assistant
 
     def _sentence_vectors(self, chunks: list[Any]) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
         return self.reader.sentence_vectors([c.id for c in chunks])
@@ -200,7 +200,7 @@ class Assistant:
             self._log(answer)
             return answer
         notices: list[str] = list(getattr(self.reader, "notices", ()))  # e.g. answering from an earlier index
-        if language != "en" and self.foreign is None and self.embedder_setting == "auto":
+        if language != "en" and self.foreign is None and self.multilingual_expected:
             notices.append(say(NO_MULTILINGUAL_INDEX, language))
         if injected:
             notices.append(

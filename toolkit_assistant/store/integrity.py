@@ -12,7 +12,6 @@ opening the collections, counting, and one probe query.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -20,18 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from toolkit_assistant.errors import IndexDamagedError, IndexMismatchError, IndexNotBuiltError, IndexServerDown
+from toolkit_assistant.ingest import file_sha256
 from toolkit_assistant.store.location import Location, Manifest
 
 REBUILD = "run `toolkit-assistant ingest --rebuild`"
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def own_files(gen_dir: Path) -> list[Path]:
@@ -47,7 +38,7 @@ def own_files(gen_dir: Path) -> list[Path]:
 def file_checks(gen_dir: Path) -> dict[str, dict[str, Any]]:
     """{relative path: {"size", "sha256"}} of a generation's own files."""
     return {
-        str(p.relative_to(gen_dir)): {"size": p.stat().st_size, "sha256": sha256_file(p)} for p in own_files(gen_dir)
+        str(p.relative_to(gen_dir)): {"size": p.stat().st_size, "sha256": file_sha256(p)} for p in own_files(gen_dir)
     }
 
 
@@ -120,7 +111,7 @@ def check_files(location: Location, manifest: Manifest, *, sqlite_check: bool = 
             result.problems.append(f"{rel} is missing")
         elif path.stat().st_size != want.get("size"):
             result.problems.append(f"{rel} has {path.stat().st_size} bytes, the manifest says {want.get('size')}")
-        elif sha256_file(path) != want.get("sha256"):
+        elif file_sha256(path) != want.get("sha256"):
             result.problems.append(f"{rel} does not match its checksum")
     if bm25_gone:
         result.repairs.append("the BM25 index is missing; it was rebuilt in memory from the chunks")
