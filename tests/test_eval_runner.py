@@ -1,4 +1,4 @@
-"""The eval runner: cases and thresholds files, the gate, calibration, the report, and the CLI.
+"""The eval runner: cases and thresholds files, the gate, the report, and the CLI.
 
 The integration tests build a tiny index from documents written here, run three cases through the
 extractive backend, and check that a broken retriever makes the gate (and the CLI) fail.
@@ -15,7 +15,6 @@ from click.testing import CliRunner
 
 from tests.conftest import write_doc, write_small_corpus
 from toolkit_assistant.cli import cli
-from toolkit_assistant.evals.calibrate import calibrate_threshold
 from toolkit_assistant.evals.cases import EvalCase, load_cases
 from toolkit_assistant.evals.gate import METRICS, GateRow, Threshold, apply_gate, load_thresholds
 from toolkit_assistant.evals.records import MetricResult
@@ -126,7 +125,7 @@ def test_gate_uses_bounds_per_backend_and_skips_metrics_without_cases() -> None:
         apply_gate(metrics, [Threshold("recall_at_99", ">=", 0.9)], "extractive")
 
 
-# --------------------------------------------------------------------------- calibration and report (synthetic)
+# --------------------------------------------------------------------------- report (synthetic)
 
 
 def fake_result(rows: list[tuple[str, bool, float, bool, str]], *, min_relevance: float = 0.0) -> EvalResult:
@@ -140,32 +139,6 @@ def fake_result(rows: list[tuple[str, bool, float, bool, str]], *, min_relevance
                   "verification": {"sentences": 1, "supported": 1, "removed": 0}, "timings_ms": {"total": 5.0}}
         cases.append(CaseResult(case, answer, [], {}, {}))
     return EvalResult("extractive", min_relevance, cases, {}, {}, [], {"configured_min_relevance": 0.42})
-
-
-def test_calibration_picks_the_threshold_that_separates_the_calibration_split() -> None:
-    result = fake_result([
-        ("r1", True, 0.30, False, "calibration"), ("r2", True, 0.35, False, "calibration"),
-        ("r3", True, 0.38, False, "calibration"), ("a1", False, 0.45, True, "calibration"),
-        ("a2", False, 0.50, False, "calibration"), ("a3", False, 0.60, True, "calibration"),
-        ("a4", False, 0.70, True, "calibration"),
-        ("h1", True, 0.44, False, "holdout"), ("h2", False, 0.80, True, "holdout"),
-    ])
-    cal = calibrate_threshold(result)
-    assert cal.suggested == pytest.approx(0.415)
-    assert cal.current == 0.42
-    calib = cal.figures["calibration"]["suggested"]
-    assert (calib["correct"], calib["cases"]) == (6, 7)
-    assert calib["must_refuse_declined"] == 1.0 and calib["answerable_wrongly_declined"] == 0.0
-    hold = cal.figures["holdout"]["suggested"]
-    assert hold["must_refuse_declined"] == 0.0 and hold["correct"] == 1  # 0.44 is above 0.415: over-fitting shows
-    assert cal.figures["holdout"]["current"]["must_refuse_declined"] == 0.0
-
-
-def test_calibration_needs_the_threshold_off_and_a_calibration_split() -> None:
-    with pytest.raises(ValueError, match="threshold off"):
-        calibrate_threshold(fake_result([("a", False, 0.5, True, "calibration")], min_relevance=0.42))
-    with pytest.raises(ValueError, match="calibration split holds no cases"):
-        calibrate_threshold(fake_result([("a", False, 0.5, True, "holdout")]))
 
 
 def test_report_page_escapes_all_text() -> None:
@@ -320,9 +293,8 @@ def test_cli_eval_exit_codes(tiny_index: Path, tmp_path: Path, monkeypatch: pyte
     data = json.loads(as_json.stdout)
     assert data["gate"]["passed"] is True and [c["id"] for c in data["cases"]] == ["paella", "responsible"]
 
-    calib = runner.invoke(cli, ["eval", "--cases", str(cases), "--calibrate", "--json"], env=env)
-    assert calib.exit_code == 0, calib.output
-    assert 0.0 <= json.loads(calib.stdout)["suggested_min_relevance"] <= 1.0
+    gone = runner.invoke(cli, ["eval", "--cases", str(cases), "--calibrate"], env=env)
+    assert gone.exit_code == 2 and "--calibrate" in gone.output  # the old relevance tuning is gone
 
     from toolkit_assistant.retrieve import HybridRetriever
 

@@ -36,8 +36,7 @@ EmbeddingName = Literal["auto", "minilm", "e5"]
 
 
 # The similarity (rescaled to a common scale) at which the best passage sentence is taken to be about the
-# question, per embedding model (coverage.py decides the rest from the evidence); `eval --calibrate` shows
-# how the outcomes move with it on the calibration split.
+# question, per embedding model (coverage.py decides the rest from the evidence).
 DEFAULT_MIN_RELEVANCE = {"auto": 0.42, "minilm": 0.42, "e5": 0.45}
 
 
@@ -73,7 +72,7 @@ class Settings(BaseSettings):
         description="Complete index generations kept on disk (the current one and the ones before it); older ones are removed after an ingest.",
     )
     top_k: int = Field(8, ge=1, le=50, description="Passages retrieved for each question.")
-    max_citations: int = Field(4, ge=1, le=12, description="Most sentences in an extractive answer.")
+    max_citations: int = Field(5, ge=1, le=12, description="Most sentences in an extractive answer.")
     min_relevance: float | None = Field(
         None,
         ge=0.0,

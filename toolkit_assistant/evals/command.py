@@ -1,7 +1,7 @@
 """`toolkit-assistant eval`: run the gold cases, print the metrics, write the report, apply the gate.
 
 Exit codes: 0 every gated metric meets its target; 1 one misses it; 2 bad input (cases, thresholds).
-The runner, the report and the calibration are imported when the command runs, not at load.
+The runner and the report are imported when the command runs, not at load.
 """
 
 from __future__ import annotations
@@ -67,41 +67,28 @@ def _load_all_cases(cases_file: Path | None, poisoned: bool | None, split: str) 
                    "(default: on when those exist and --cases is not given).")
 @click.option("--thresholds", "thresholds_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Gate file (default: evals/thresholds.toml).")
-@click.option("--calibrate", is_flag=True,
-              help="Run with the abstention threshold off and suggest min_relevance from the calibration split.")
 @click.pass_context
 def eval_command(ctx: click.Context, backend: str | None, as_json: bool, report_dir: Path | None, cases_file: Path | None,
-                 split: str, poisoned: bool | None, thresholds_file: Path | None, calibrate: bool) -> None:
+                 split: str, poisoned: bool | None, thresholds_file: Path | None) -> None:
     """Run the gold questions, print the metrics and apply the quality gate.
 
-    Exit codes: 0 every gated metric meets its target (or --calibrate finished); 1 a gated metric
+    Exit codes: 0 every gated metric meets its target; 1 a gated metric
     misses its target (or the index/backend failed); 2 bad input (cases or thresholds file).
     """
-    from toolkit_assistant.evals.calibrate import calibrate_threshold
     from toolkit_assistant.evals.poisoned import poisoned_assistant
     from toolkit_assistant.evals.report import json_default, write_report
     from toolkit_assistant.evals.runner import run_eval
-    from toolkit_assistant.evals.tables import format_calibration, format_table
+    from toolkit_assistant.evals.tables import format_table
 
     s = cli_settings(ctx)
     name = backend or s.backend
-    if calibrate and report_dir:
-        raise click.UsageError("--calibrate prints a suggestion; run without --calibrate to write a report")
     try:
         thresholds = load_thresholds(thresholds_file or THRESHOLDS)
     except ValueError as exc:
         raise EvalInputError(str(exc)) from exc
-    cases, has_poisoned = _load_all_cases(cases_file, False if calibrate else poisoned, "all" if calibrate else split)
+    cases, has_poisoned = _load_all_cases(cases_file, poisoned, split)
     log = (lambda m: click.echo(f"  {m}", err=True))
     assistant = cli_assistant(s)
-    if calibrate:
-        result = run_eval(assistant, cases, backend=name, progress=log, thresholds=thresholds, min_relevance=0.0)
-        cal = calibrate_threshold(result, current=s.min_relevance)
-        if as_json:
-            click.echo(json.dumps(cal.to_dict(), indent=2))
-        else:
-            click.echo(format_calibration(cal))
-        return
     try:
         if has_poisoned:
             with poisoned_assistant(s, POISONED_DIR, progress=log) as pa:

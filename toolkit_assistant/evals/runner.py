@@ -136,7 +136,7 @@ def run_eval(
             default: `assistant`.
         thresholds: the gate (default: evals/thresholds.toml).
         min_relevance: run with this abstention threshold instead of the assistant's (0.0: never
-            decline for low relevance, as calibration needs); the assistant is restored afterwards.
+            decline for low topic similarity); the assistant is restored afterwards.
 
     Raises:
         ValueError: no cases, or a threshold names an unknown metric.

@@ -1,4 +1,4 @@
-"""The eval run and the calibration as plain-text tables, and the number formats the reports share."""
+"""The eval run as a plain-text table, and the number formats the reports share."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from toolkit_assistant.evals.calibrate import Calibration
     from toolkit_assistant.evals.records import MetricResult
     from toolkit_assistant.evals.results import EvalResult
 
@@ -64,21 +63,4 @@ def format_table(result: EvalResult) -> str:
         lines.append(f"failing cases ({len(failing)}): {', '.join(failing[:40])}{' ...' if len(failing) > 40 else ''}")
     missed = [g.metric for g in result.gate if g.passed is False]
     lines.append("GATE PASSED" if result.passed else f"GATE FAILED: {', '.join(missed)} below target")
-    return "\n".join(lines)
-
-
-def format_calibration(cal: Calibration) -> str:
-    """The calibration as text: the suggested threshold and each split's figures at both thresholds."""
-    lines = [f"suggested min_relevance: {cal.suggested:g} (current {cal.current:g}); set TOOLKIT_MIN_RELEVANCE to use it", ""]
-    head = (f"{'split':12} {'threshold':>16} {'correct':>9} {'accuracy':>9} {'refusals declined':>18} "
-            f"{'wrongly declined':>17} {'key facts':>10}")
-    lines += [head, "-" * len(head)]
-    for split, figs in cal.figures.items():
-        for which in ("current", "suggested"):
-            f = figs[which]
-            lines.append(
-                f"{split:12} {which + ' ' + format(f['threshold'], 'g'):>16} {f['correct']:>4}/{f['cases']:<4} "
-                f"{fmt(f['accuracy']):>9} {fmt(f['must_refuse_declined']):>18} "
-                f"{fmt(f['answerable_wrongly_declined']):>17} {fmt(f['key_fact_accuracy']):>10}"
-            )
     return "\n".join(lines)
