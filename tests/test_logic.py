@@ -131,3 +131,66 @@ def test_extractive_compose_is_fully_supported() -> None:
     draft = compose(cands, backend="extractive")
     out = verify(draft, embed=lambda xs: np.ones((len(xs), 4), dtype=np.float32) / 2, passage_vectors=None)
     assert out.report.removed == 0 and out.report.supported == len(cands)
+
+
+# --------------------------------------------------------------------------- the fitted sentence model
+
+
+def test_the_shipped_sentence_model_matches_its_features_and_was_fitted_on_the_dev_split_only() -> None:
+    from toolkit_assistant.ranker import FEATURES, sentence_model
+
+    model = sentence_model()
+    assert model is not None, "toolkit_assistant/ranker.json is missing or was fitted on other features"
+    assert model.weights.shape == (len(FEATURES),)
+    assert model.provenance["fitted_on"] == ["evals/blind/dev.jsonl"]
+    assert not any("holdout" in p for p in model.provenance["fitted_on"])
+
+
+def test_the_fitted_scorer_prefers_the_sentence_that_holds_the_asked_kind_of_fact() -> None:
+    from toolkit_assistant.ranker import fitted_scorer
+
+    scorer = fitted_scorer(lambda term: 0.05, lambda c: frozenset())
+    assert scorer is not None
+    general = _cand("Many judges use chatbots for their work in courts.", 0.70, 0)
+    figure = _cand("The survey found that 44% of judges use chatbots.", 0.62, 1)
+    chosen = select_sentences(analyse_question("What share of judges use chatbots?"), [general, figure],
+                              max_sentences=1, scorer=scorer)
+    assert chosen[0] is figure
+    assert 0.0 < figure.score < 1.0 and figure.score > general.score  # probabilities, set on the candidates
+
+
+def test_a_figure_the_question_takes_as_given_is_a_premise_to_check() -> None:
+    from toolkit_assistant.ranker import premise_kind
+
+    assert premise_kind("The final guidelines have 12 principles. What are they?") == "number"
+    assert premise_kind("Why did the Initiative start in Africa in 2010?") == "date"
+    assert premise_kind("How far had the initiative reached by November 2020?") == ""  # a constraint
+    assert premise_kind("How many principles are there?") == ""
+
+
+def test_the_training_script_refuses_the_holdout_split(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from toolkit_assistant.config import REPO_ROOT
+
+    run = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "train_ranker.py"), "evals/blind/holdout.jsonl"],
+                         capture_output=True, text=True, cwd=REPO_ROOT)
+    assert run.returncode != 0 and "never the holdout" in run.stderr
+
+
+def test_an_announced_count_brings_that_many_following_sentences() -> None:
+    from toolkit_assistant.answer import announces
+
+    profile = analyse_question("What figures does the page give?")
+    assert announces("The page gives five figures for the Initiative.", profile) == 5
+    assert announces("The draft gives three examples of AI in courts.", profile) == 3
+    assert announces("The page gives 40 figures.", profile) == 8  # capped
+
+
+def test_how_many_counts_the_noun_not_the_verb_after_it() -> None:
+    from toolkit_assistant.coverage import counted_thing
+
+    assert counted_thing("How many member states signed on to the Recommendation?") == "state"
+    assert counted_thing("How many MoUs has the programme signed?") == "mou"
+    assert counted_thing("how many comments were received") == "comment"

@@ -20,6 +20,7 @@ from toolkit_assistant.question import (
     QuestionProfile,
     analyse_question,
 )
+from toolkit_assistant.ranker import Scorer, fitted_scorer
 from toolkit_assistant.text import STOPWORDS, SYNONYMS, Span, content_terms, detect_language, split_sentences
 from toolkit_assistant.types import Chunk, Citation, Draft, Hit
 
@@ -32,6 +33,10 @@ OFFICIAL_BONUS = 0.03
 # a further sentence joins the answer when it scores at least this share of the best one
 ADD_WITH_NEW_TERMS = 0.70
 ADD_WITHOUT_NEW_TERMS = 0.80
+# with the fitted sentence model: a further sentence joins when its probability is at least this share of
+# the best one's, and at least the floor
+FITTED_ADD_SHARE = 0.20
+FITTED_ADD_FLOOR = 0.02
 
 
 
@@ -134,6 +139,7 @@ class ExtractiveGenerator:
         vocabulary: Callable[[], Container[str]] | None = None,
         sim_floor: float = 0.0,
         multilingual: bool = False,
+        df: Callable[[str], float] | None = None,
     ) -> None:
         """Use these vectors; write at most `max_sentences` sentences (more for lists).
 
@@ -142,6 +148,7 @@ class ExtractiveGenerator:
         """
         self.neighbours = neighbours
         self.vocabulary = vocabulary
+        self.df = df  # share of indexed chunks holding a stemmed word (rarity of the question's words)
         self.sim_floor = sim_floor
         self.multilingual = multilingual
         self.embed_query = embed_query
@@ -228,7 +235,34 @@ class ExtractiveGenerator:
 
     def choose(self, question: str, cands: list[Candidate], language: str = "en") -> list[Candidate]:
         """The sentences that answer the question, in reading order (scores set on the candidates)."""
-        return select_sentences(analyse_question(question, language), cands, max_sentences=self.max_sentences)
+        profile = analyse_question(question, language)
+        scorer = self.scorer(language)
+        return select_sentences(profile, cands, max_sentences=self.max_sentences, scorer=scorer)
+
+    def scorer(self, language: str = "en") -> Scorer | None:
+        """The fitted sentence model's probability, for an English question (None: the hand-set score)."""
+        if language != "en" and self.sim_floor > 0:
+            return self.foreign_scorer()
+        if self.df is None or language != "en":
+            return None
+        return fitted_scorer(self.df, _context)
+
+    def foreign_scorer(self) -> Scorer:
+        """For a question in another language than the passages: no words can match, so the meaning decides,
+        on the model's stretched scale (e5 cosines crowd between 0.7 and 0.9, where a rank or a want
+        bonus would outweigh them)."""
+
+        def score(part: QuestionProfile, pool: list[Candidate]) -> dict[int, float]:
+            out = {}
+            for c in pool:
+                base = score_candidate(c, part.terms, part.wants, _context(c), None, part.text)
+                out[id(c)] = base + FOREIGN_SIM_WEIGHT * (self.rescale(c.sim) - c.sim)
+            return out
+
+        return score
+
+
+FOREIGN_SIM_WEIGHT = 1.0
 
 
 # a question in another language cannot share words with an English index; its meaning carries more weight
@@ -274,14 +308,25 @@ def _context(c: Candidate) -> frozenset[str]:
     return terms_of(f"{c.chunk.title} {c.chunk.section_title}")
 
 
-def select_sentences(profile: QuestionProfile, cands: list[Candidate], *, max_sentences: int = 4) -> list[Candidate]:
-    """Choose sentences that answer every part of the question without repeating each other."""
+def select_sentences(
+    profile: QuestionProfile, cands: list[Candidate], *, max_sentences: int = 4, scorer: Scorer | None = None
+) -> list[Candidate]:
+    """Choose sentences that answer every part of the question without repeating each other.
+
+    `scorer(question or part, candidates)` gives each candidate's score (the fitted sentence model);
+    without it, the hand-set `score_candidate`.
+    """
     if not cands:
         return []
     contexts = {id(c): _context(c) for c in cands}
     weights = local_idf(tuple(dict.fromkeys(profile.terms + tuple(t for p in profile.parts for t in p.terms))), cands)
-    for c in cands:
-        c.score = score_candidate(c, profile.terms, profile.wants, contexts[id(c)], weights, profile.text)
+    if scorer is not None:
+        fitted = scorer(profile, cands)
+        for c in cands:
+            c.score = fitted[id(c)]
+    else:
+        for c in cands:
+            c.score = score_candidate(c, profile.terms, profile.wants, contexts[id(c)], weights, profile.text)
     ranked = sorted(cands, key=lambda c: -c.score)
     best = ranked[0]
     chosen: list[Candidate] = [best]
@@ -302,11 +347,16 @@ def select_sentences(profile: QuestionProfile, cands: list[Candidate], *, max_se
             wants = part.wants or profile.wants
             if any(covers(c, part, wants) for c in chosen):
                 continue
-            scored = [
-                (score_candidate(c, part.terms, wants, contexts[id(c)], weights, part.text)
-                 + 0.1 * term_overlap(profile.terms, c.terms), c)
-                for c in cands if c not in chosen
-            ]
+            pool = [c for c in cands if c not in chosen]
+            if scorer is not None:
+                by_part = scorer(QuestionProfile(text=part.text, terms=part.terms, wants=wants), pool) if pool else {}
+                scored = [(by_part[id(c)], c) for c in pool]
+            else:
+                scored = [
+                    (score_candidate(c, part.terms, wants, contexts[id(c)], weights, part.text)
+                     + 0.1 * term_overlap(profile.terms, c.terms), c)
+                    for c in pool
+                ]
             if not scored:
                 continue
             part_score, part_best = max(scored, key=lambda t: t[0])
@@ -318,6 +368,12 @@ def select_sentences(profile: QuestionProfile, cands: list[Candidate], *, max_se
         if len(chosen) >= limit:
             break
         if redundant(c):
+            continue
+        if scorer is not None:
+            # the fitted probability says how likely a sentence holds the asked fact: keep the likely ones
+            if c.score >= FITTED_ADD_SHARE * best.score and c.score >= FITTED_ADD_FLOOR:
+                chosen.append(c)
+                covered |= c.terms
             continue
         adds = [t for t in profile.terms if t in c.terms and t not in covered]
         threshold = ADD_WITH_NEW_TERMS if adds else ADD_WITHOUT_NEW_TERMS
@@ -336,7 +392,7 @@ def select_sentences(profile: QuestionProfile, cands: list[Candidate], *, max_se
         follow = announces(c.span.text, profile)
         for step in range(1, follow + 1):
             nxt = by_pos.get((c.chunk.id, c.index + step))
-            if nxt is None or nxt.is_item:
+            if nxt is None:
                 break
             if nxt not in expanded and nxt not in chosen:
                 expanded.append(nxt)
@@ -379,9 +435,20 @@ def announces(sentence: str, profile: QuestionProfile) -> int:
     asks_what = bool(profile.wants & {"list"}) or bool(
         re.match(r"\s*(what|which|who|how)\b", profile.text, re.IGNORECASE)
     )
-    if asks_what and _ANNOUNCE.search(text) and text.count(",") < 2:
-        return 2
+    m = _ANNOUNCE.search(text)
+    if asks_what and m and text.count(",") < 2:
+        # "gives five figures": the five sentences after it state them
+        said = (m.group(2) or "").lower()
+        n = int(said) if said.isdigit() else _COUNT_WORDS.get(said, 2)
+        return max(1, min(n, MAX_ANNOUNCED))
     return 0
+
+
+_COUNT_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12,
+}
+MAX_ANNOUNCED = 8
 
 
 def compose(chosen: list[Candidate], *, backend: str) -> Draft:

@@ -175,9 +175,15 @@ def counted_thing(question: str, language: str = "en") -> str:
     m = _COUNT_HEAD.search(question)
     if not m:
         return ""
-    w = words(m.group(1))
     filler = lexicon(language).filler
-    if not w or any(x in filler or x in STOPWORDS for x in w):
+    # the noun phrase ends where a filler word, a stop-word or a past participle starts
+    # ("how many member states signed on", "how many people actually filled in")
+    w: list[str] = []
+    for x in words(m.group(1)):
+        if x in filler or x in STOPWORDS or (len(x) > 4 and x.endswith("ed")):
+            break
+        w.append(x)
+    if not w:
         return ""
     return stem(w[-1])
 

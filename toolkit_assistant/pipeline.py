@@ -78,6 +78,7 @@ class Assistant:
             vocabulary=self._vocabulary,
             sim_floor=getattr(self.embedder, "sim_floor", 0.0),
             multilingual=getattr(self.embedder, "multilingual", False),
+            df=lambda term: doc_freq(self.reader.bm25, term),
         )
         self.top_k = top_k
         # the similarity at which passages are about the question (the embedding model's own by default)
@@ -330,7 +331,7 @@ class Assistant:
                 missing_kind = missing_kind or kind
         lex = lexicon("en")
         bm25 = self.reader.bm25
-        return assess(
+        decision = assess(
             question,
             language=language,
             best_sim=max(ex.rescale(c.sim) for c in cands),
@@ -347,8 +348,11 @@ class Assistant:
             df=lambda term: doc_freq(bm25, term),
             multilingual=getattr(self.embedder, "multilingual", False),
             topic_min_sim=self.min_relevance,
-            foreign_min_sim=getattr(self.embedder, "foreign_min_sim", None),
+            foreign_min_sim=getattr(self.embedder, "foreign_min_sim_by_language", {}).get(
+                language, getattr(self.embedder, "foreign_min_sim", None)
+            ),
         )
+        return decision
 
     def _partial(
         self, question: str, asked: str, hits: list[Hit], chosen: list[Candidate], decision: Decision,

@@ -189,6 +189,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "find": ("found",), "show": ("showed", "found"), "bankroll": ("fund",), "bankrol": ("fund",), "upside": ("benefit", "opportunit"), "downside": ("risk",),
     "worry": ("concern", "risk"), "worri": ("concern", "risk"), "code": ("conduct", "principle"),
     "attorney": ("lawyer",), "lawyer": ("attorney",), "poll": ("survey",), "bot": ("chatbot",),
+    "danger": ("risk", "threat"), "hazard": ("risk",), "threat": ("risk",), "peril": ("risk",),
+    "guidance": ("guideline", "guide"), "guidanc": ("guideline", "guide"),
+    "build": ("develop", "design", "creat"), "built": ("develop", "design", "creat"),
+    "mou": ("memorand",), "mous": ("memorand",),
     "decide": ("decision", "adjudication", "held", "hold", "ruled"), "decid": ("decision", "held", "hold", "ruled"), "judgment": ("decision", "ruling"), "ruling": ("decision", "judgment"),
 }
 

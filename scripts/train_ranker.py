@@ -1,0 +1,116 @@
+"""Fit the sentence model (toolkit_assistant/ranker.json) on the blind dev split, and only on it.
+
+    TOOLKIT_INDEX_DIR=/tmp/idx toolkit-assistant ingest
+    TOOLKIT_INDEX_DIR=/tmp/idx python scripts/train_ranker.py evals/blind/dev.jsonl
+
+For every English answerable and near-miss case of the file(s), the question goes through the same
+retrieval as `ask`, and each candidate sentence is described by ranker.features(). A sentence is a
+positive example when it matches one of the case's key-fact patterns that the question itself does not
+match; every sentence retrieved for a near miss (whose fact the corpus lacks) is a negative example.
+A logistic model with an L2 penalty is fitted by Newton's method.
+
+Refuses the holdout split: its figures must come from questions nobody fitted on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+
+L2 = 1.0
+
+
+def rows_for(assistant, case: dict) -> tuple[list[np.ndarray], list[int]]:
+    """Feature rows and labels for the candidates of one case."""
+    from toolkit_assistant.answer import _context
+    from toolkit_assistant.coverage import counts, doc_freq
+    from toolkit_assistant.guard import strip_injections
+    from toolkit_assistant.question import analyse_question
+    from toolkit_assistant.ranker import features, view_of
+
+    q = case["question"]
+    asked, _ = strip_injections(q)
+    hits, qvec = assistant.retrieve(asked)
+    _, cands = assistant.extractive.relevance(asked, hits, qvec, "en")
+    if not cands:
+        return [], []
+    profile = analyse_question(asked, "en")
+    view = view_of(profile, cands, lambda t: doc_freq(assistant.reader.bm25, t))
+    facts = [k for k in case.get("key_facts", []) if not re.search(k, q, re.IGNORECASE)]
+    xs, ys = [], []
+    for c in cands:
+        xs.append(features(c, view, _context(c), counts))
+        positive = case["category"] == "answerable" and any(re.search(k, c.span.text, re.IGNORECASE) for k in facts)
+        ys.append(int(positive))
+    return xs, ys
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float = L2) -> np.ndarray:
+    """L2-penalised logistic regression by Newton's method (the bias is not penalised)."""
+    w = np.zeros(x.shape[1])
+    penalty = np.full(x.shape[1], l2)
+    penalty[0] = 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(x @ w)))
+        grad = x.T @ (p - y) + penalty * w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
+
+
+def main() -> None:
+    """Fit on the files given (never the holdout), write toolkit_assistant/ranker.json."""
+    from toolkit_assistant.config import load_settings
+    from toolkit_assistant.pipeline import Assistant
+    from toolkit_assistant.ranker import FEATURES
+
+    paths = sys.argv[1:]
+    if not paths or any("holdout" in p for p in paths):
+        sys.exit("usage: train_ranker.py DEV.jsonl ... (never the holdout split)")
+    assistant = Assistant.from_settings(load_settings())
+    xs: list[np.ndarray] = []
+    ys: list[int] = []
+    n_cases = 0
+    cases = [json.loads(line) for path in paths for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    for case in cases:
+        if case.get("language", "en") != "en" or case["category"] not in ("answerable", "near_miss"):
+            continue
+        rx, ry = rows_for(assistant, case)
+        if case["category"] == "answerable" and not any(ry):
+            continue  # retrieval missed the fact: nothing to learn about sentences here
+        xs += rx
+        ys += ry
+        n_cases += 1
+    x = np.vstack(xs)
+    y = np.array(ys, dtype=np.float64)
+    w = fit(x, y)
+    out = {
+        "features": list(FEATURES),
+        "weights": {name: round(float(v), 6) for name, v in zip(FEATURES, w, strict=True)},
+        "provenance": {
+            "fitted_on": paths,
+            "fitted": datetime.date.today().isoformat(),
+            "cases": n_cases,
+            "sentences": len(y),
+            "positives": int(y.sum()),
+            "l2": L2,
+            "command": "python scripts/train_ranker.py " + " ".join(paths),
+        },
+    }
+    target = Path(__file__).resolve().parents[1] / "toolkit_assistant" / "ranker.json"
+    target.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(out["provenance"], indent=1))
+    for name, v in sorted(out["weights"].items(), key=lambda kv: -abs(kv[1])):
+        print(f"  {name:<22} {v:+.3f}")
+
+
+if __name__ == "__main__":
+    main()
