@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 
 
 
+_CHECKS_YESNO = _WANTS["yesno"]
+RESCUE_POOL = 8
+
+
 class Generator(Protocol):
     """Writes a draft answer from the hits; every sentence should carry [n] citations."""
 
@@ -314,7 +318,8 @@ class Assistant:
         wanted = [w for w in ("number", "date", "person") if _WANTS[w].search(question) or (w in own and own[w].search(question))]
         missing_kind = ""
         thing = counted_thing(question, language)
-        pool = [c for c in cands if c.score >= 0.6 * best.score and not any(c is x for x in chosen)]
+        # the closest other sentences (by rank: fitted probabilities spread wider than the hand-set scores)
+        pool = sorted((c for c in cands if not any(c is x for x in chosen)), key=lambda c: -c.score)[:RESCUE_POOL]
         checks: list[tuple[str, Callable[[Candidate], bool]]] = [
             (w, lambda c, w=w: _CHECKS[w](c.span.text, question)) for w in wanted
         ]
@@ -340,10 +345,12 @@ class Assistant:
             passage_texts=texts,
             title_texts=titles,
             wants_missing=missing_kind,
-            # the best sentence says the fact is missing ("could not be confirmed")
-            # (unless that is what the question asks about: "which duties could not be confirmed?")
-            # and no other chosen sentence of nearly the same weight answers beside it)
+            # the best sentence says the fact is missing ("could not be confirmed"), unless that is what
+            # the question asks about ("which duties could not be confirmed?"), or the question asks yes or
+            # no ("do the guidelines oblige judges to disclose?": "not confirmed" answers it), or another
+            # chosen sentence of nearly the same weight answers beside it
             absence=bool(lex.absence.search(best.span.text)) and not lex.absence.search(question)
+            and not _CHECKS_YESNO.search(question)
             and not any(c is not best and c.score >= 0.85 * best.score for c in chosen),
             df=lambda term: doc_freq(bm25, term),
             multilingual=getattr(self.embedder, "multilingual", False),
