@@ -26,7 +26,8 @@ from toolkit_assistant.app.eval_tab import (
 )
 from toolkit_assistant.app.exports import eval_reports_dir, write_export
 from toolkit_assistant.app.i18n import UI_TEXT, browser_language, ui_i18n, ui_text
-from toolkit_assistant.app.render import esc, render_documents, render_error, render_eval, render_pack, render_sources
+from toolkit_assistant.app.pack_view import render_pack
+from toolkit_assistant.app.render import esc, render_documents, render_error, render_eval, render_sources
 from toolkit_assistant.errors import ToolkitError
 from toolkit_assistant.evals.cases import GOLD_CASES
 
@@ -250,7 +251,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                                 gr.DownloadButton(visible=False), "")
                     try:
                         pack = actions.prepare(topic_text, int(round(float(mins))), aud or "",
-                                               progress=lambda f, m: progress(f, desc=m))
+                                               progress=lambda f, m: progress(f, desc=m), lang=lang)
                     except ToolkitError as exc:
                         return render_error(str(exc)), gr.DownloadButton(visible=False), ""
                     md = pack.to_markdown()
@@ -414,10 +415,10 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
             except ToolkitError as exc:
                 raise gr.Error(str(exc)) from exc
 
-        def prepare_api(topic: str, minutes: int = 60, audience: str = "") -> str:
-            """A trainer's session pack on a topic, as Markdown."""
+        def prepare_api(topic: str, minutes: int = 60, audience: str = "", language: str = "en") -> str:
+            """A trainer's session pack on a topic, as Markdown; its own words in `language` (en, fr, es)."""
             try:
-                return actions.prepare(topic, minutes, audience).to_markdown()
+                return actions.prepare(topic, minutes, audience, lang=language).to_markdown()
             except ToolkitError as exc:
                 raise gr.Error(str(exc)) from exc
 

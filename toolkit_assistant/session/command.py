@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from toolkit_assistant.session.build import MAX_MINUTES, MIN_MINUTES, build_session
+from toolkit_assistant.session.wording import PACK_LANGUAGES
 from toolkit_assistant.wiring import BACKENDS, cli_assistant, cli_errors, cli_settings
 
 
@@ -19,10 +20,13 @@ from toolkit_assistant.wiring import BACKENDS, cli_assistant, cli_errors, cli_se
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the Markdown pack to this file (default: print it).")
 @click.option("--json", "as_json", is_flag=True, help="Print the pack as JSON instead of Markdown.")
+@click.option("--lang", type=click.Choice(PACK_LANGUAGES), default="en", show_default=True,
+              help="Language of the pack's own words (headings, objectives, instructions, questions); "
+                   "the quotations stay in the language of the documents.")
 @click.option("--backend", type=click.Choice(BACKENDS), default=None)
 @click.pass_context
 def prepare_command(ctx: click.Context, topic: str, minutes: int, audience: str, out: Path | None,
-                    as_json: bool, backend: str | None) -> None:
+                    as_json: bool, lang: str, backend: str | None) -> None:
     """Build a trainer's session pack on TOPIC, drawn from and cited to the corpus.
 
     Exit codes: 0 done; 2 the topic is not covered or not valid; 1 other errors.
@@ -30,7 +34,7 @@ def prepare_command(ctx: click.Context, topic: str, minutes: int, audience: str,
     settings = cli_settings(ctx)
     assistant = cli_assistant(settings)
     with cli_errors(ctx):
-        pack = build_session(assistant, topic, minutes=minutes, audience=audience, backend=backend)
+        pack = build_session(assistant, topic, minutes=minutes, audience=audience, backend=backend, lang=lang)
     text = json.dumps(pack.to_dict(), indent=2, ensure_ascii=False) if as_json else pack.to_markdown()
     if out is None:
         click.echo(text)
