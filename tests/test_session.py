@@ -15,6 +15,7 @@ from toolkit_assistant.session.pack import KeyPoint, OutlineItem, Question, Refe
 from toolkit_assistant.session.points import point_budget
 from toolkit_assistant.session.wording import PACK_LANGUAGES, Wording, _table, cue
 from toolkit_assistant.text import numbers, proper_names, years
+from toolkit_assistant.types import Citation
 
 ACTION_VERBS = {"Explain", "Identify", "Apply", "Analyse", "Decide", "Describe", "Define", "Assess", "Recognise"}
 TRAINER_TOPICS = [("algorithmic bias", 90, "new judges"), ("judicial use of generative AI", 60, ""),
@@ -155,7 +156,9 @@ def test_pack_quotes_are_exact_and_framing_states_no_facts(  # type: ignore[no-u
     assert [r.n for r in pack.references] == list(range(1, len(pack.references) + 1))
     for ref in pack.references:
         assert ref.chunk_id in by_id and ref.quote and ref.quote in by_id[ref.chunk_id].text
-        assert ref.title == by_id[ref.chunk_id].title and ref.source_url == by_id[ref.chunk_id].source_url
+        # each reference links to the source of its own sentence (Loomis's, not the case document's first URL)
+        assert ref.title == by_id[ref.chunk_id].title
+        assert ref.source_url == Citation(ref.n, by_id[ref.chunk_id], ref.quote, 0.0).source_url
     for point in pack.key_points() + [p for c in pack.cases for p in c.points]:
         ref = pack.references[point.refs[0] - 1]
         assert point.text == ref.quote and point.text in by_id[ref.chunk_id].text
@@ -182,6 +185,8 @@ def test_bias_pack_presents_loomis_with_facts_and_holding(trainer_packs) -> None
     assert pack.exercise is not None and pack.exercise.family == "risk_score"
     assert any("new judges" in q.text for q in pack.questions)
     assert pack.reading and all(r.source_url.startswith("http") for r in pack.reading)
+    holding = pack.references[study.holding[0].refs[0] - 1]
+    assert "corteconstitucional" not in holding.source_url, holding.source_url
 
 
 @pytest.mark.integration

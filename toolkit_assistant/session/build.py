@@ -53,14 +53,16 @@ class _Refs:
         self._index: dict[tuple[str, str], int] = {}
 
     def add(self, chunk: Chunk, quote: str) -> int:
+        from toolkit_assistant.types import Citation
+
         key = (chunk.id, quote)
         if key not in self._index:
             n = len(self.items) + 1
             self._index[key] = n
-            self.items.append(Reference(
+            self.items.append(Reference(  # the link of the quoted sentence's own source, as in answers
                 n=n, chunk_id=chunk.id, doc_id=chunk.doc_id, title=chunk.title, section=chunk.section,
                 section_title=chunk.section_title, page=chunk.page, year=chunk.year, status=chunk.status,
-                source_url=chunk.source_url, quote=quote,
+                source_url=Citation(n, chunk, quote, 0.0).source_url, quote=quote,
             ))
         return self._index[key]
 
