@@ -136,3 +136,16 @@ def test_french_pack_frames_in_french_and_finds_the_english_term(corpus_assistan
     for chunk_id, quote in pack.quotes():  # the quotations stay in the documents' language, exact
         assert quote in by_id[chunk_id].text
     assert handout_markdown(pack).startswith("# Document pour les participants : biais algorithmique")
+
+
+def test_the_app_offers_word_and_powerpoint_only_when_the_extra_is_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import toolkit_assistant.session.office as office
+    from toolkit_assistant.app.exports import pack_file_keys
+    from toolkit_assistant.errors import BackendUnavailable
+
+    monkeypatch.setattr(office, "office_formats", lambda: ())
+    assert pack_file_keys() == ["pack", "handout", "slides"]
+    with pytest.raises(BackendUnavailable, match=r"toolkit-assistant\[office\]"):
+        office.write_handout_docx(None, Path("x.docx"))  # type: ignore[arg-type]
+    monkeypatch.setattr(office, "office_formats", lambda: ("docx", "pptx"))
+    assert pack_file_keys() == ["pack", "handout", "slides", "handout_docx", "slides_pptx"]
