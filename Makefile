@@ -9,7 +9,7 @@ PYPROJECT_HASH := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
 # full: every extra, for `make test` (llama-cpp-python compiles from source once, about 7 minutes)
 STAMP := $(VENV)/.installed-base-$(PYPROJECT_HASH)
 STAMP_FULL := $(VENV)/.installed-full-$(PYPROJECT_HASH)
-EXTRAS := test,llamacpp,openai,ollama,multilingual
+EXTRAS := test,llamacpp,openai,ollama,multilingual,office
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 export HF_HUB_DISABLE_TELEMETRY=1

@@ -108,19 +108,24 @@ def test_document_script_is_shown_as_text_and_never_runs(page: Any) -> None:
     page.screenshot(path=str(SHOTS / "04-escaped.png"), full_page=True)
 
 
-def test_trainer_builds_and_downloads_a_session_pack(page: Any, tmp_path: Path) -> None:
-    page.get_by_role("tab", name="Prepare a session").click()
-    page.fill("#topic textarea", "algorithmic bias")
-    page.fill("#minutes input", "90")
-    page.fill("#audience textarea", "first-instance judges")
+def _build_pack(page: Any, tab: str, topic: str, minutes: str, audience: str) -> str:
+    """Open the Prepare tab (by its name in the page's language), build a pack, and return its text."""
+    page.get_by_role("tab", name=tab).click()
+    page.fill("#topic textarea", topic)
+    page.fill("#minutes input", minutes)
+    page.fill("#audience textarea", audience)
     page.click("#build-pack")
-    page.wait_for_selector("#pack .ta-pack", timeout=120_000)
-    pack = page.inner_text("#pack")
-    for heading in ("Learning objectives", "Outline (90 minutes)", "Key points", "Cases to present",
+    page.wait_for_selector("#pack .ta-pack", timeout=180_000)
+    return str(page.inner_text("#pack"))
+
+
+def test_trainer_builds_and_downloads_a_session_pack(page: Any, tmp_path: Path) -> None:
+    pack = _build_pack(page, "Prepare a session", "algorithmic bias", "90", "first-instance judges")
+    for heading in ("Learning objectives", "Session plan (90 minutes)", "Key points", "Case study",
                     "Discussion questions", "Further reading", "References"):
         assert heading in pack, heading
     assert "[1]" in pack and "Loomis" in pack and "first-instance judges" in pack
-    minutes = page.locator("#pack table tbody tr td:nth-child(2)").all_inner_texts()
+    minutes = page.locator("#pack table.ta-plan tbody tr td:nth-child(2)").all_inner_texts()
     assert sum(int(m) for m in minutes) == 90
     page.screenshot(path=str(SHOTS / "05-session-pack.png"), full_page=True)
     with page.expect_download() as info:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, _ask, app_url, page  # noqa: F401 - fixtures
+from test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, _ask, _build_pack, app_url, page  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.slow
 
@@ -252,6 +252,75 @@ def test_duration_range_is_shown_and_a_bad_value_replaces_the_old_pack(page: Any
     assert "less than minimum" not in body and "Error" not in body
     assert not page.locator("#pack-download").is_visible()
     page.screenshot(path=str(SHOTS / "15-08-duration.png"), full_page=True)
+
+
+# ---------------------------------------------------------------- item 10: a pack a trainer can teach from
+
+# the kinds of activity of a 90-minute plan, as the page labels them, by interface language
+PLAN_KINDS = {
+    "en-US": ("Prepare a session", ["opening", "input", "case study", "small-group exercise", "plenary", "wrap-up"],
+              "Session plan (90 minutes)", "What does this weigh against what"),
+    "fr-FR": ("Préparer une session", ["ouverture", "exposé", "étude de cas", "exercice en groupes", "plénière",
+                                       "conclusion"], "Déroulé de la session (90 minutes)",
+               "Qu'est-ce que cette décision met en balance"),
+}
+
+
+@pytest.mark.parametrize("locale", ["en-US", "fr-FR"])
+def test_a_90_minute_pack_shows_a_varied_plan_cited_and_downloadable(app_url: str, locale: str,  # noqa: F811
+                                                                     tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    tab, kinds, plan_heading, tension = PLAN_KINDS[locale]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser, pg = _fresh_page(p, app_url, locale=locale)
+        try:
+            pack = _build_pack(pg, tab, "algorithmic bias", "90", "new judges")
+            assert plan_heading in pack
+            # the plan: rows of different kinds, visible as labels, whose minutes add up to 90
+            rows = pg.locator("#pack table.ta-plan tbody tr")
+            shown = [rows.nth(i).locator(".ta-kind").inner_text().strip() for i in range(rows.count())]
+            assert all(k in shown for k in kinds), shown
+            assert all(pg.locator("#pack .ta-kind").nth(i).is_visible() for i in range(rows.count()))
+            minutes = [int(m) for m in pg.locator("#pack table.ta-plan tbody tr td:nth-child(2)").all_inner_texts()]
+            assert sum(minutes) == 90, minutes
+            cells = pg.locator("#pack table.ta-plan tbody tr td:nth-child(4)").all_inner_texts()
+            assert not any("Present the key points on" in c for c in cells), cells
+            assert len(set(cells)) >= len(kinds) - 1, "the activities' instructions are all alike"
+            # every activity that teaches names its passages, and each [n] leads to its reference on the page
+            for i in range(rows.count()):
+                row = rows.nth(i)
+                if row.get_attribute("data-kind") in ("input", "case_study", "group_exercise", "plenary"):
+                    links = row.locator("a[href^='#pack-ref-']")
+                    assert links.count() >= 1, row.inner_text()
+                    for j in range(links.count()):
+                        target = links.nth(j).get_attribute("href")[1:]
+                        assert pg.locator(f"#pack [id='{target}']").count() == 1, target
+            # the case study tells the facts and the decision; the questions start from quoted passages
+            assert "State v. Loomis" in pack and "held in State v. Loomis" in pack
+            questions = pg.locator("#pack ol.ta-questions > li")
+            assert questions.count() >= 4
+            assert pg.locator("#pack ol.ta-questions .ta-q-quote").count() >= questions.count() - 1
+            asked = pg.inner_text("#pack ol.ta-questions")
+            assert tension in asked and "Principles six to ten" not in asked, asked
+            # the downloads: the trainer's pack, the handout and the slides (Word and PowerPoint with the extra)
+            for elem in ("#pack-download", "#handout-download", "#slides-download"):
+                assert pg.locator(elem).is_visible(), elem
+            pg.screenshot(path=str(SHOTS / f"15-10-session-pack-{locale}.png"), full_page=True)
+            pg.locator("#pack table.ta-plan").screenshot(path=str(SHOTS / f"15-10-plan-{locale}.png"))
+            with pg.expect_download() as info:
+                pg.click("#handout-download")
+            saved = tmp_path / "handout.md"
+            info.value.save_as(saved)
+            handout = saved.read_text(encoding="utf-8")
+            assert "algorithmic bias" in handout.splitlines()[0] and "State v. Loomis" in handout
+            if pg.locator("#slides-pptx-download").count():
+                with pg.expect_download() as info:
+                    pg.click("#slides-pptx-download")
+                assert info.value.suggested_filename.endswith(".pptx")
+        finally:
+            browser.close()
 
 
 # ---------------------------------------------------------------- uploads and login

@@ -180,12 +180,12 @@ class AppActions:
 
     # --- session packs
     def prepare(self, topic: str, minutes: int = 60, audience: str = "",
-                progress: Callable[[float, str], None] | None = None) -> SessionPack:
-        """A session pack on a topic (raises InputError when the topic is not covered)."""
+                progress: Callable[[float, str], None] | None = None, lang: str = "en") -> SessionPack:
+        """A session pack on a topic, its own words in `lang` (raises InputError when the topic is not covered)."""
         from toolkit_assistant.session.build import build_session
 
         return build_session(self.assistant, topic, minutes=int(minutes or 60), audience=audience or "",
-                             progress=progress)
+                             progress=progress, lang=lang)
 
     def custom_cases_path(self) -> Path:
         """Where cases added in the Evaluate tab are saved."""

@@ -7,6 +7,7 @@ from typing import Any
 from toolkit_assistant.app.exports import eval_reports_dir, export_dir
 from toolkit_assistant.app.i18n import ui_i18n
 from toolkit_assistant.app.layout import build_ui
+from toolkit_assistant.app.pack_view import PACK_CSS
 from toolkit_assistant.app.render import CSS, JS
 from toolkit_assistant.auth import parse_auth
 from toolkit_assistant.config import Settings, apply_offline_env
@@ -50,7 +51,7 @@ def launch(settings: Settings) -> None:
         enable_monitoring=False,
         show_error=False,
         quiet=True,
-        css=CSS,
+        css=CSS + PACK_CSS,
         js=JS,
         app_kwargs=app_kwargs,
     )

@@ -24,9 +24,10 @@ from toolkit_assistant.app.eval_tab import (
     result_data,
     select_cases,
 )
-from toolkit_assistant.app.exports import eval_reports_dir, write_export
+from toolkit_assistant.app.exports import eval_reports_dir, pack_file_keys, write_export, write_pack_files
 from toolkit_assistant.app.i18n import UI_TEXT, browser_language, ui_i18n, ui_text
-from toolkit_assistant.app.render import esc, render_documents, render_error, render_eval, render_pack, render_sources
+from toolkit_assistant.app.pack_view import render_pack
+from toolkit_assistant.app.render import esc, render_documents, render_error, render_eval, render_sources
 from toolkit_assistant.errors import ToolkitError
 from toolkit_assistant.evals.cases import GOLD_CASES
 
@@ -230,7 +231,13 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                                           scale=2, elem_id="audience", max_length=200)
                 with gr.Row():
                     build_btn = gr.Button(t("build_pack"), variant="primary", elem_id="build-pack")
-                    pack_download = gr.DownloadButton(t("download_pack"), visible=False, elem_id="pack-download")
+                # the trainer's pack, the handout and the slides (Word and PowerPoint with the office extra)
+                file_keys = pack_file_keys()
+                labels = {"pack": t("download_pack"), "handout": t("download_handout"), "slides": t("download_slides"),
+                          "handout_docx": t("download_handout_docx"), "slides_pptx": t("download_slides_pptx")}
+                with gr.Row(elem_id="pack-downloads"):
+                    pack_files = [gr.DownloadButton(labels[key], visible=False, size="sm",
+                                                    elem_id=f"{key.replace('_', '-')}-download") for key in file_keys]
                 topic_examples = gr.Examples(
                     EXAMPLE_TOPICS, inputs=[topic, minutes, audience], label=t("example_topics_label"),
                     api_visibility="private", elem_id="topic-examples",
@@ -244,21 +251,22 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 def on_prepare(topic_text: str, mins: float | None, aud: str, request: gr.Request,
                                progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
                     lang = browser_language(_header(request, "accept-language"))
+                    hidden = [gr.DownloadButton(visible=False) for _ in file_keys]
                     if mins is None or not 15 <= float(mins) <= 480:
                         shown = "" if mins is None else f"{float(mins):g}"
-                        return (render_error(ui_text("minutes_invalid", lang).format(value=shown or "?")),
-                                gr.DownloadButton(visible=False), "")
+                        return (render_error(ui_text("minutes_invalid", lang).format(value=shown or "?")), "",
+                                *hidden)
                     try:
                         pack = actions.prepare(topic_text, int(round(float(mins))), aud or "",
-                                               progress=lambda f, m: progress(f, desc=m))
+                                               progress=lambda f, m: progress(f, desc=m), lang=lang)
+                        paths = write_pack_files(pack)
                     except ToolkitError as exc:
-                        return render_error(str(exc)), gr.DownloadButton(visible=False), ""
-                    md = pack.to_markdown()
-                    path = write_export(md, f"session-{pack.topic[:40]}")
-                    return render_pack(pack), gr.DownloadButton(value=path, visible=True), md
+                        return render_error(str(exc)), "", *hidden
+                    return (render_pack(pack), pack.to_markdown(),
+                            *[gr.DownloadButton(value=paths[key], visible=True) for key in file_keys])
 
                 on_prepare.__annotations__ = {"request": gr.Request}
-                build_btn.click(on_prepare, [topic, minutes, audience], [pack_html, pack_download, pack_md],
+                build_btn.click(on_prepare, [topic, minutes, audience], [pack_html, pack_md, *pack_files],
                                 api_name="build_pack", concurrency_limit=limit, api_visibility="undocumented")
 
             # ------------------------------------------------------------ Evaluate
@@ -414,10 +422,10 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
             except ToolkitError as exc:
                 raise gr.Error(str(exc)) from exc
 
-        def prepare_api(topic: str, minutes: int = 60, audience: str = "") -> str:
-            """A trainer's session pack on a topic, as Markdown."""
+        def prepare_api(topic: str, minutes: int = 60, audience: str = "", language: str = "en") -> str:
+            """A trainer's session pack on a topic, as Markdown; its own words in `language` (en, fr, es)."""
             try:
-                return actions.prepare(topic, minutes, audience).to_markdown()
+                return actions.prepare(topic, minutes, audience, lang=language).to_markdown()
             except ToolkitError as exc:
                 raise gr.Error(str(exc)) from exc
 

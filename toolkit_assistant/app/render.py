@@ -1,4 +1,4 @@
-"""Pure rendering: answers, sources, session packs, the library and eval results as HTML or Markdown.
+"""Pure rendering: answers, sources, the library and eval results as HTML or Markdown (packs: pack_view).
 
 Every piece of document text is escaped (HTML, and Markdown in chat messages); links are kept only
 when they are http(s). Nothing here needs Gradio, so each function is tested on its own.
@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit_assistant.app.i18n import ui_text
-from toolkit_assistant.session.markdown import clock, md_text
+from toolkit_assistant.session.markdown import md_text
 from toolkit_assistant.session.pack import section_label
 
 if TYPE_CHECKING:
-    from toolkit_assistant.session.pack import SessionPack
     from toolkit_assistant.types import Answer, Citation
 
 # The app's stylesheet: the classes the functions below write (passed to Blocks.launch).
@@ -57,8 +56,6 @@ CSS = """
 .ta-table th, .ta-table td {border-bottom: 1px solid var(--border-color-primary); padding: .3rem .5rem;
   text-align: left; vertical-align: top;}
 .ta-pass {color: #15803d; font-weight: 600;} .ta-warn {color: #b45309; font-weight: 600;} .ta-fail {color: #b91c1c; font-weight: 600;}
-.ta-pack h2 {margin-top: 1.1rem;} .ta-pack blockquote {margin: .2rem 0 .2rem 1rem;}
-.ta-pack .ta-ref {font-size: .85rem;}
 """
 # Run once on page load (Blocks.launch(js=...)): a click on an [n] link in the chat scrolls the Sources panel to
 # that passage and flashes it (Gradio's Markdown may open links in a new tab; this keeps the reader on the page).
@@ -369,54 +366,6 @@ def render_documents(rows: Iterable[dict[str, Any]]) -> str:
     return (f"<p>{len(rows)} documents, {total} chunks.</p>"
             f'<div class="ta-scroll"><table class="ta-table"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
-
-
-def _cite(refs: Sequence[int]) -> str:
-    return "".join(f'<a href="#pack-ref-{n}">[{n}]</a>' for n in refs)
-
-
-def render_pack(pack: SessionPack) -> str:
-    """A session pack as HTML (every piece of text escaped)."""
-    out = [f'<div class="ta-pack"><h1>Session pack: {esc(pack.topic)}</h1>',
-           f"<p><strong>Duration:</strong> {pack.minutes} minutes"
-           + (f" · <strong>Audience:</strong> {esc(pack.audience)}" if pack.audience else "") + "</p>",
-           '<p class="ta-intro">Every factual statement is a quotation from the indexed materials with its [n] '
-           "citation; the references give document, section, chunk id and source URL.</p>"]
-    out += [f'<div class="ta-notice">{esc(n)}</div>' for n in pack.notices]
-    out.append("<h2>Learning objectives</h2><ol>")
-    out += [f"<li>{esc(o.text)} {_cite(o.refs)}</li>" for o in pack.objectives]
-    out.append(f"</ol><h2>Outline ({pack.minutes} minutes)</h2><table class='ta-table'><thead><tr><th>Time</th>"
-               "<th>Minutes</th><th>Part</th><th>What happens</th><th>Sources</th></tr></thead><tbody>")
-    for it in pack.outline:
-        out.append(f"<tr><td>{clock(it.start)}–{clock(it.start + it.minutes)}</td><td>{it.minutes}</td>"
-                   f"<td>{esc(it.title)}</td><td>{esc(it.detail)}</td><td>{_cite(it.refs)}</td></tr>")
-    out.append("</tbody></table><h2>Key points</h2>")
-    for theme in pack.themes:
-        out.append(f"<h3>{esc(theme.heading)}</h3><ul>")
-        out += [f"<li>“{esc(p.text)}” {_cite(p.refs)}</li>" for p in theme.points]
-        out.append("</ul>")
-    out.append("<h2>Cases to present</h2>")
-    if not pack.cases:
-        out.append('<p class="ta-empty">No case document in the index matches this topic.</p>')
-    for case in pack.cases:
-        out.append(f"<h3>{esc(case.title)}</h3><p><em>From: {esc(case.doc_title)}</em></p><ul>")
-        out += [f"<li>“{esc(p.text)}” {_cite(p.refs)}</li>" for p in case.points]
-        out.append("</ul>")
-    out.append("<h2>Discussion questions</h2><ol>")
-    out += [f"<li>{esc(q)}</li>" for q in pack.questions]
-    out.append("</ol><h2>Further reading</h2><ul>")
-    for r in pack.reading:
-        url = safe_url(r.source_url)
-        link = f' — <a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(url)}</a>' if url else ""
-        out.append(f"<li>{esc(r.title)} ({esc(r.year)}, {status_badge(r.status)}), {esc(r.where)}{link}</li>")
-    out.append("</ul><h2>References</h2>")
-    for ref in pack.references:
-        url = safe_url(ref.source_url)
-        link = f' · <a href="{esc(url)}" target="_blank" rel="noopener noreferrer">source</a>' if url else ""
-        out.append(f'<p class="ta-ref" id="pack-ref-{ref.n}"><strong>[{ref.n}]</strong> {esc(ref.title)}, '
-                   f"{esc(ref.where)} · <code>{esc(ref.chunk_id)}</code>{link}<br>“{esc(ref.quote)}”</p>")
-    out.append("</div>")
-    return "".join(out)
 
 
 def _num(v: Any) -> str:

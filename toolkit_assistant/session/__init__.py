@@ -1,7 +1,10 @@
 """A trainer's session pack on a topic, built only from the corpus and cited to it.
 
-Every factual statement in a pack is an exact quotation of an indexed chunk with an [n] citation;
-the rest (objectives, outline, discussion questions) is templated around section titles of the
-cited chunks. By concern: `pack` (the pack's parts, as frozen dataclasses), `build` (asking the
-corpus and assembling a pack), `markdown` (the pack as Markdown), `command` (`toolkit-assistant prepare`).
+Every factual statement in a pack is an exact quotation of an indexed chunk with an [n] citation, one the
+verifier supports; the rest (objectives, activity instructions, question stems, the exercise scenario) is the
+pack's own framing, from text/<lang>.toml, and states no fact. By concern: `pack` (the parts, as frozen
+dataclasses), `points` (key points found and sorted into themes), `cases` (cases told as facts, decision, lesson),
+`framing` (objectives, discussion questions, exercise), `plan` (the timed activities), `build` (putting it
+together), `wording` (the language files and the cues that read corpus sentences), `markdown` (the trainer's
+pack), `command` (`toolkit-assistant prepare`).
 """

@@ -1,42 +1,48 @@
-"""Building a session pack: theme questions asked of the corpus, their verified citations as key points."""
+"""Building a session pack: key points and cases found in the corpus, verified, framed, timed."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from toolkit_assistant.session.cases import MAX_OTHER_CASES, case_groups, rank_cases, tell
+from toolkit_assistant.session.framing import exercise as make_exercise
+from toolkit_assistant.session.framing import objectives as make_objectives
+from toolkit_assistant.session.framing import questions as make_questions
 from toolkit_assistant.session.pack import (
     CaseItem,
     KeyPoint,
-    Objective,
-    OutlineItem,
     ReadingItem,
     Reference,
     SessionPack,
     Theme,
     section_label,
 )
+from toolkit_assistant.session.plan import build_plan, split_minutes
+from toolkit_assistant.session.points import (
+    THEME_KEYS,
+    anchor_topic,
+    choose,
+    engine_for,
+    find_sentences,
+    point_budget,
+    supported,
+    topic_language,
+    usable,
+)
+from toolkit_assistant.session.wording import Wording
 
 if TYPE_CHECKING:
     from toolkit_assistant.pipeline import Assistant
-    from toolkit_assistant.types import Chunk, Citation
+    from toolkit_assistant.session.cases import RankedCase
+    from toolkit_assistant.types import Chunk
 
 MIN_MINUTES = 15
 MAX_MINUTES = 480
-# (theme key, heading, question template): the questions asked of the corpus for each theme
-THEMES: tuple[tuple[str, str, str], ...] = (
-    ("what", "What it is", "What is {topic}?"),
-    ("risks", "Risks for courts", "What risks does {topic} raise for courts and judges?"),
-    ("guidance", "What the guidance recommends", "What do the guidelines recommend to judges and courts about {topic}?"),
-    ("safeguards", "Safeguards and rights", "Which safeguards and human rights principles apply to {topic}?"),
-)
-CASE_QUESTION = "Which court cases illustrate {topic}?"
-POINTS_PER_THEME = 3
-MAX_CASES = 3
 MAX_READING = 8
-_SKIP_SECTIONS = {"sources", "references", "source register", "bibliography"}
+
+__all__ = ["MAX_MINUTES", "MIN_MINUTES", "build_session", "split_minutes"]
 
 
 class _Refs:
@@ -47,138 +53,54 @@ class _Refs:
         self._index: dict[tuple[str, str], int] = {}
 
     def add(self, chunk: Chunk, quote: str) -> int:
+        from toolkit_assistant.types import Citation
+
         key = (chunk.id, quote)
         if key not in self._index:
             n = len(self.items) + 1
             self._index[key] = n
-            self.items.append(Reference(
+            self.items.append(Reference(  # the link of the quoted sentence's own source, as in answers
                 n=n, chunk_id=chunk.id, doc_id=chunk.doc_id, title=chunk.title, section=chunk.section,
                 section_title=chunk.section_title, page=chunk.page, year=chunk.year, status=chunk.status,
-                source_url=chunk.source_url, quote=quote,
+                source_url=Citation(n, chunk, quote, 0.0).source_url, quote=quote,
             ))
         return self._index[key]
 
-    def get(self, n: int) -> Reference:
-        return self.items[n - 1]
+
+def _not_covered(topic: str, nearest: tuple[str, ...]) -> Exception:
+    from toolkit_assistant.errors import InputError
+
+    near = "; ".join(nearest) or "none found"
+    return InputError(f"The materials do not cover “{topic}”, so no session pack was made. "
+                      f"Nearest topics they cover: {near}")
 
 
-def _usable(chunk: Chunk) -> bool:
-    return chunk.section_title.strip().lower() not in _SKIP_SECTIONS
+def _case_sizes(minutes: int) -> tuple[int, int]:
+    """(facts, holding sentences) of the case study: more for a longer session."""
+    if minutes <= 30:
+        return 2, 1
+    return (3, 2) if minutes < 90 else (4, 2) if minutes < 120 else (5, 3)
 
 
-def _exact(chunk: Chunk, quote: str) -> bool:
-    return bool(quote.strip()) and quote in chunk.text
-
-
-def _theme(assistant: Assistant, key: str, heading: str, question: str, refs: _Refs, seen: set[str],
-           backend: str | None) -> Theme | None:
-    """Ask one theme question; its verified citations become the theme's key points."""
-    answer = assistant.ask(question, backend=backend)
-    if answer.outcome != "answered":
+def _point(engine: Assistant, refs: _Refs, chunk: Chunk, quote: str, seen: set[str]) -> KeyPoint | None:
+    """A key point for a quotation the verifier supports and the pack has not used yet."""
+    if quote in seen or not supported(engine, chunk, quote):
         return None
-    points = []
-    for cit in answer.citations:
-        if not _usable(cit.chunk) or not _exact(cit.chunk, cit.quote) or cit.quote in seen:
-            continue
-        seen.add(cit.quote)
-        points.append(KeyPoint(cit.quote, (refs.add(cit.chunk, cit.quote),)))
-        if len(points) >= POINTS_PER_THEME:
-            break
-    return Theme(key, heading, question, tuple(points)) if points else None
+    seen.add(quote)
+    return KeyPoint(quote, (refs.add(chunk, quote),))
 
 
-def _first_sentence(text: str) -> str:
-    from toolkit_assistant.text import split_sentences
+def _case_item(engine: Assistant, ranked: RankedCase, topic: str, refs: _Refs, seen: set[str], *, minutes: int,
+               study: bool, nearest: bool) -> CaseItem | None:
+    n_facts, n_holding = _case_sizes(minutes) if study else (2, 1)
+    facts, holding, lesson = tell(engine, ranked.group, topic, n_facts=n_facts, n_holding=n_holding, study=study)
 
-    spans = split_sentences(text)
-    return spans[0].text if spans else ""
+    def points(pairs: list[tuple[Chunk, str]]) -> tuple[KeyPoint, ...]:
+        return tuple(p for c, s in pairs if (p := _point(engine, refs, c, s, seen)) is not None)
 
-
-def _cases(assistant: Assistant, topic: str, refs: _Refs, seen: set[str], backend: str | None) -> list[CaseItem]:
-    """Cases from documents of kind 'case': the answer's citations, else the nearest case sections."""
-    from toolkit_assistant.retrieve import Filters
-
-    only_cases = Filters(kinds=("case",))
-    answer = assistant.ask(CASE_QUESTION.format(topic=topic), backend=backend, filters=only_cases)
-    cited: list[Citation] = [] if answer.outcome != "answered" else [c for c in answer.citations if _usable(c.chunk)]
-    nearest_only = not cited
-    chunks: dict[str, Chunk] = {}
-    quotes: dict[str, list[str]] = {}
-    for cit in cited:
-        key = f"{cit.chunk.doc_id}:{cit.chunk.section}"
-        chunks.setdefault(key, cit.chunk)
-        quotes.setdefault(key, []).append(cit.quote)
-    if nearest_only:
-        hits, _ = assistant.retrieve(f"{topic} court case", k=6, filters=only_cases)
-        for hit in hits:
-            key = f"{hit.chunk.doc_id}:{hit.chunk.section}"
-            if _usable(hit.chunk) and key not in chunks:
-                chunks[key] = hit.chunk
-                quotes[key] = []
-    out: list[CaseItem] = []
-    for key, chunk in list(chunks.items())[:MAX_CASES]:
-        lead = _first_sentence(chunk.text)
-        texts = ([lead] if lead and lead not in quotes[key] else []) + quotes[key][:2]
-        points = []
-        for q in texts:
-            if _exact(chunk, q) and q not in seen:
-                seen.add(q)
-                points.append(KeyPoint(q, (refs.add(chunk, q),)))
-        if points:
-            out.append(CaseItem(chunk.section_title or chunk.title, chunk.title, tuple(points), nearest_only))
-    return out
-
-
-def _short_title(title: str) -> str:
-    """A document title without a trailing parenthetical such as '(study summary)'."""
-    return re.sub(r"\s*\([^()]*\)\s*$", "", title).strip() or title
-
-
-def _objectives(themes: list[Theme], cases: list[CaseItem], refs: _Refs, topic: str) -> list[Objective]:
-    verbs = {
-        "what": "Explain {topic} as described in “{section}” ({doc}).",
-        "risks": "Identify the risks of {topic} set out in “{section}” ({doc}).",
-        "guidance": "Apply the recommendations of “{section}” ({doc}) to a court's own practice.",
-        "safeguards": "Describe the safeguards discussed in “{section}” ({doc}).",
-    }
-    out = []
-    used: set[tuple[str, str]] = set()
-    for theme in themes:
-        fresh = [refs.get(p.refs[0]) for p in theme.points]
-        fresh = [r for r in fresh if (r.doc_id, r.section) not in used]
-        if not fresh:
-            continue
-        ref = fresh[0]
-        used.add((ref.doc_id, ref.section))
-        text = verbs[theme.key].format(topic=topic, section=ref.section_title, doc=_short_title(ref.title))
-        out.append(Objective(text, (ref.n,)))
-    if cases:
-        ref = refs.get(cases[0].points[0].refs[0])
-        out.append(Objective(f"Analyse “{cases[0].title}” and draw lessons for judicial practice.", (ref.n,)))
-    return out
-
-
-def _questions(themes: list[Theme], cases: list[CaseItem], refs: _Refs, topic: str, audience: str) -> list[str]:
-    """Discussion questions templated around cited section and case titles (no factual claims)."""
-    out: list[str] = []
-    sections: list[Reference] = []
-    ordered = [t.points[0] for t in themes] + [p for t in themes for p in t.points[1:]]
-    for point in ordered:
-        ref = refs.get(point.refs[0])
-        if all(ref.section_title != s.section_title for s in sections):
-            sections.append(ref)
-    for ref in sections[:3]:
-        out.append(f"How would “{ref.section_title}” ({_short_title(ref.title)}) apply in your court?")
-    risks = next((t for t in themes if t.key == "risks"), None)
-    if risks:
-        ref = refs.get(risks.points[0].refs[0])
-        out.append(f"Which of the risks described in “{ref.section_title}” have you seen in your own "
-                   "jurisdiction, and how were they handled?")
-    for case in cases[:2]:
-        out.append(f"What does “{case.title}” teach a court that is considering {topic}?")
-    who = audience.strip() or "your colleagues"
-    out.append(f"What would {who} need to change in their daily work after this session on {topic}?")
-    return out
+    item = CaseItem(ranked.group.title, ranked.group.doc_title, points(facts), points(holding), points(lesson),
+                    nearest)
+    return item if item.points else None
 
 
 def _reading(assistant: Assistant, topic: str, refs: _Refs) -> list[ReadingItem]:
@@ -196,43 +118,9 @@ def _reading(assistant: Assistant, topic: str, refs: _Refs) -> list[ReadingItem]
     hits, _ = assistant.retrieve(topic, k=8)
     for h in hits:
         c = h.chunk
-        if _usable(c):
+        if usable(c):
             add(c.doc_id, c.section, c.title, section_label(c.section, c.section_title), c.source_url, c.year,
                 c.status)
-    return out
-
-
-def split_minutes(total: int, weights: list[float]) -> list[int]:
-    """Whole minutes for each weight, at least 1 each, summing exactly to `total` (largest remainder)."""
-    if total < len(weights):
-        raise ValueError(f"{total} minutes cannot hold {len(weights)} parts")
-    spare = total - len(weights)
-    raw = [spare * w / sum(weights) for w in weights]
-    parts = [1 + int(x) for x in raw]
-    order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - int(raw[i])), i))
-    for i in order[: total - sum(parts)]:
-        parts[i] += 1
-    return parts
-
-
-def _outline(minutes: int, themes: list[Theme], cases: list[CaseItem], n_questions: int) -> list[OutlineItem]:
-    parts: list[tuple[str, str, tuple[int, ...], float]] = [
-        ("Welcome and learning objectives", "Introduce the topic and the objectives.", (), 0.10)
-    ]
-    for theme in themes:
-        refs = tuple(n for p in theme.points for n in p.refs)
-        parts.append((theme.heading, f"Present the key points on: {theme.question}", refs, 0.45 / len(themes)))
-    if cases:
-        refs = tuple(n for c in cases for p in c.points for n in p.refs)
-        names = "; ".join(f"“{c.title}”" for c in cases)
-        parts.append(("Cases to present", f"Present and discuss: {names}.", refs, 0.20))
-    parts.append(("Discussion", f"Work in groups on the {n_questions} discussion questions.", (), 0.17))
-    parts.append(("Summary and further reading", "Recap the key points and hand out the reading list.", (), 0.08))
-    lengths = split_minutes(minutes, [p[3] for p in parts])
-    out, start = [], 0
-    for (title, detail, refs, _), length in zip(parts, lengths, strict=True):
-        out.append(OutlineItem(start, length, title, detail, refs))
-        start += length
     return out
 
 
@@ -244,8 +132,9 @@ def build_session(
     audience: str = "",
     backend: str | None = None,
     progress: Callable[[float, str], None] | None = None,
+    lang: str = "en",
 ) -> SessionPack:
-    """Build a session pack on `topic` from the assistant's answers and retrieval hits.
+    """Build a session pack on `topic` from the corpus; its framing text is in `lang` (en, fr, es).
 
     Raises:
         InputError: the topic is empty or too long, the duration is out of range, or the
@@ -259,38 +148,73 @@ def build_session(
         raise InputError(f"The session length must be {MIN_MINUTES} to {MAX_MINUTES} minutes, not {minutes}")
     minutes = int(minutes)
     audience = (audience or "").strip()[:200]
+    w = Wording(lang)
     step = progress or (lambda _f, _m: None)
-    probe = assistant.ask(topic, backend=backend)
-    if probe.outcome == "none":  # the topic itself is not in the materials: no theme question can be
-        near = "; ".join(probe.nearest_topics) or "none found"
-        raise InputError(f"The materials do not cover “{topic}”, so no session pack was made. "
-                         f"Nearest topics they cover: {near}")
-    refs = _Refs()
-    seen: set[str] = set()
+    # the questions asked of the index are in the topic's language; the pack's own words in the pack's
+    topic_lang = topic_language(assistant, topic, w.lang)
+    asked, english = Wording(topic_lang), topic_lang == "en"
+    # a short topic in another language is asked as a question, so that its language can be told
+    probe = assistant.ask(topic if english else asked("queries.what", topic=topic), backend=backend)
+    if probe.outcome == "none":  # the topic itself is not in the materials
+        raise _not_covered(topic, probe.nearest_topics)
+    # a topic in another language is searched under the materials' own name for it, when they have one
+    search = topic
+    notices: list[str] = []
+    foreign = getattr(assistant, "foreign", None)
+    if not english and foreign is not None:
+        anchor = anchor_topic(foreign, topic, asked("queries.what", topic=topic))
+        if anchor:
+            search, topic_lang, asked, english = anchor, "en", Wording("en"), True
+            notices.append(w("notices.anchor", topic=topic, anchor=anchor))
+    engine = engine_for(assistant, topic_lang)
+    step(0.1, w("progress.theme", theme=topic))
+    found = find_sentences(engine, search, asked, english=english)
+    chosen = choose(found, point_budget(minutes), engine.extractive.rescale)
+    refs, seen = _Refs(), set()
     themes: list[Theme] = []
-    for i, (key, heading, template) in enumerate(THEMES):
-        step(i / (len(THEMES) + 2), f"Asking: {template.format(topic=topic)}")
-        theme = _theme(assistant, key, heading, template.format(topic=topic), refs, seen, backend)
-        if theme:
-            themes.append(theme)
+    for i, key in enumerate(THEME_KEYS):
+        step(0.2 + 0.1 * i, w("progress.theme", theme=w(f"themes.{key}", topic=topic)))
+        points = tuple(p for f in chosen[key] if (p := _point(engine, refs, f.chunk, f.text, seen)) is not None)
+        if points:
+            themes.append(Theme(key, w(f"themes.{key}", topic=topic), asked(f"queries.{key}", topic=topic), points))
     if not themes:
-        answer = assistant.ask(topic, backend=backend)
-        near = "; ".join(answer.nearest_topics) or "none found"
-        raise InputError(f"The materials do not cover “{topic}”, so no session pack was made. "
-                         f"Nearest topics they cover: {near}")
-    step(len(THEMES) / (len(THEMES) + 2), "Finding cases to present")
-    cases = _cases(assistant, topic, refs, seen, backend)
-    step((len(THEMES) + 1) / (len(THEMES) + 2), "Collecting further reading")
-    objectives = _objectives(themes, cases, refs, topic)
-    questions = _questions(themes, cases, refs, topic, audience)
-    reading = _reading(assistant, topic, refs)
-    outline = _outline(minutes, themes, cases, len(questions))
-    notices = []
-    if cases and cases[0].nearest_only:
-        notices.append("No case in the corpus answers this topic directly; the nearest case sections are shown.")
-    step(1.0, "Done")
+        raise _not_covered(topic, probe.nearest_topics)
+    step(0.6, w("progress.cases"))
+    ranked = rank_cases(engine, search, case_groups(list(engine.reader.by_id.values())), found,
+                        english=english)
+    study_rank = next((r for r in ranked if r.real_case and r.relevant), None) or next(
+        (r for r in ranked if r.real_case), None)
+    cases: list[CaseItem] = []
+    if study_rank is not None:
+        item = _case_item(engine, study_rank, search, refs, seen, minutes=minutes, study=True,
+                          nearest=not study_rank.relevant)
+        if item is not None and item.is_case_study:
+            cases.append(item)
+            if item.nearest_only:
+                notices.append(w("notices.nearest_case", topic=topic))
+    if not cases:
+        notices.append(w("notices.no_case_study", topic=topic))
+    for r in [r for r in ranked if r.relevant and r is not study_rank][:MAX_OTHER_CASES]:
+        item = _case_item(engine, r, search, refs, seen, minutes=minutes, study=False, nearest=False)
+        if item is not None:
+            cases.append(item)
+    case = cases[0] if cases and cases[0].is_case_study else None
+    step(0.8, w("progress.reading"))
+    exercise = make_exercise(themes, w, topic=topic)
+    objectives = make_objectives(themes, case, exercise, w, topic=topic, minutes=minutes)
+    questions = make_questions(themes, case, w, topic=topic, audience=audience, minutes=minutes)
+    count = sum(len(t.points) for t in themes)
+    outline = build_plan(minutes, themes, case, exercise, questions, w, topic=topic,
+                         fill=count / point_budget(minutes))
+    if not any(o.kind == "group_exercise" for o in outline):
+        exercise = None
+    if count < 0.6 * point_budget(minutes):
+        notices.append(w("notices.few_points", count=count, minutes=minutes))
+    reading = _reading(engine, search, refs)
+    step(1.0, w("progress.done"))
     return SessionPack(
         topic=topic, minutes=minutes, audience=audience, objectives=tuple(objectives), outline=tuple(outline),
         themes=tuple(themes), cases=tuple(cases), questions=tuple(questions), reading=tuple(reading),
         references=tuple(refs.items), created=time.strftime("%Y-%m-%d"), notices=tuple(notices),
+        exercise=exercise, language=w.lang,
     )
