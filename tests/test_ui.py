@@ -97,6 +97,21 @@ def test_chat_text_escapes_markdown_and_html() -> None:
     assert md_escape("*a* _b_ [c](d) # e") == "\\*a\\* \\_b\\_ \\[c\\]\\(d\\) \\# e"
 
 
+def test_right_to_left_messages_isolate_their_english_runs_and_partial_answers_keep_their_lead_apart() -> None:
+    from toolkit_assistant.app.render import md_bidi, split_lead
+
+    lead = "تتناول الوثائق “Awareness” (UNESCO survey (2024))، لكنها لا تذكر شيئًا عن “brazil”. أقرب المقاطع:"
+    assert md_bidi(lead, "ar") == ("تتناول الوثائق <bdi>“Awareness” \\(UNESCO survey \\(2024\\)\\)</bdi>، لكنها لا تذكر "
+                                   "شيئًا عن <bdi>“brazil”</bdi>\\. أقرب المقاطع:")
+    assert md_bidi("Les documents <b>x</b> (y)", "fr") == md_escape("Les documents <b>x</b> (y)")  # no isolates
+    assert "<bdi>" not in md_bidi("ملاحظة: المصادر", "ar")
+    assert "<b>" not in md_bidi("ملاحظة <b>x</b>", "ar") and "&lt;" in md_bidi("ملاحظة <b>x</b>", "ar")  # still escaped
+    assert split_lead(lead + " UNESCO's page [1].", "ar") == (lead, "UNESCO's page [1].")
+    english = "The materials speak of “X” (Y), but they do not say anything about “fines”. The closest passages:"
+    assert split_lead(english + " A [1]. B [2].", "en") == (english, "A [1]. B [2].")
+    assert split_lead("Plain answer [1].", "en") == ("", "Plain answer [1].")
+
+
 def test_followup_rewrite_appends_previous_key_terms_only_when_needed() -> None:
     prev = "What did the court decide in State v. Loomis?"
     assert rewrite_followup("When was it decided?", prev) == "When was it decided? (court decide State Loomis)"

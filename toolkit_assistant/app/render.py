@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit_assistant.app.i18n import ui_text
-from toolkit_assistant.messages import ABSTAIN, NEAREST, public_notice, say
+from toolkit_assistant.app.i18n import RTL_LANGUAGES, ui_text
+from toolkit_assistant.messages import ABSTAIN, NEAREST, PARTIAL, PARTIAL_ABSENT, PARTIAL_KIND, public_notice, say
 from toolkit_assistant.session.markdown import clock, md_text
 from toolkit_assistant.session.pack import section_label
 
@@ -272,6 +272,33 @@ def render_error(message: str) -> str:
     return f'<div class="ta-error">{esc(message)}</div>'
 
 
+# a run of left-to-right text (a document's title, a topic, a searched query) inside a right-to-left sentence
+_LTR_RUN = re.compile(r"[“\"(\[]*[A-Za-z][^\u0590-\u08ff\ufb1d-\ufefc]*[A-Za-z0-9)\]”\"]")
+
+
+def md_bidi(text: str, lang: str) -> str:
+    """md_escape(text), and in a right-to-left language each left-to-right run isolated in <bdi>, so the
+    English names inside an Arabic sentence keep their order and their brackets."""
+    if lang not in RTL_LANGUAGES:
+        return md_escape(text)
+    out, pos = [], 0
+    for m in _LTR_RUN.finditer(text):
+        out += [md_escape(text[pos:m.start()]), f"<bdi>{md_escape(m.group())}</bdi>"]
+        pos = m.end()
+    return "".join(out) + md_escape(text[pos:])
+
+
+def split_lead(text: str, lang: str) -> tuple[str, str]:
+    """A partial answer's text as (what the materials do not say, the closest passages cited after it)."""
+    templates = [say(PARTIAL, lang), say(PARTIAL_ABSENT, lang), *PARTIAL_KIND.get(lang, PARTIAL_KIND["en"]).values()]
+    for template in templates:
+        tail = template[template.rfind("}") + 1:]
+        at = text.find(tail) if tail.strip() else -1
+        if at >= 0:
+            return text[:at + len(tail)], text[at + len(tail):].strip()
+    return "", text
+
+
 def link_markers(md: str) -> str:
     """Escaped [n] markers (\\[n\\]) of a chat message turned into links to their passage (#source-n)."""
     return re.sub(r"\\\[(\d+)\\\]", lambda m: f"[\\[{m.group(1)}\\]](#source-{m.group(1)})", md)
@@ -292,13 +319,16 @@ def chat_text(answer: Answer, asked: str, effective: str, lang: str = "en", filt
     elif answer.abstained and answer.text.startswith(decline):
         lines.append(f"**{md_escape(decline)}**")
         if answer.text[len(decline):].strip():
-            lines.append(md_escape(answer.text[len(decline):].strip()))
+            lines.append(md_bidi(answer.text[len(decline):].strip(), lang))
+    elif answer.outcome == "partial" and split_lead(answer.text, lang)[0]:
+        lead, cited = split_lead(answer.text, lang)  # the cited passages in a paragraph of their own
+        lines += [md_bidi(lead, lang)] + ([link_markers(md_escape(cited))] if cited else [])
     else:
         lines.append(link_markers(md_escape(answer.text)))
     for notice in answer.notices:
-        lines.append(f"_{md_escape(ui_text('note_prefix', lang) + ' ' + public_notice(notice))}_")
+        lines.append(f"_{md_bidi(ui_text('note_prefix', lang) + ' ' + public_notice(notice), lang)}_")
     if effective != asked:
-        lines.append(f"_{md_escape(ui_text('searched_as', lang).format(query=effective))}_")
+        lines.append(f"_{md_bidi(ui_text('searched_as', lang).format(query=effective), lang)}_")
     return "\n\n".join(lines)
 
 
