@@ -1,13 +1,15 @@
 """Which language the page shows, told to the server and to the stylesheet: a script and its CSS.
 
 Gradio's page picks its language in the browser and writes it to ``<html lang>``. `LANG_JS` (run once on page
-load, and again whenever that attribute changes, e.g. from Gradio's own language setting) maps it to one of
+load, and again whenever that attribute changes) maps it to one of
 the app's languages, writes that to ``<html data-ta-lang>`` and to the `LANG_COOKIE` cookie (read by event
 handlers, `request_language`), and sets ``<html dir="rtl">`` for a right-to-left language.
 
 `LANG_CSS` then shows only the examples of the page's language (`examples_id`: one Examples block per
 language, all in the page), lays the app out right to left for Arabic (Gradio marks every block
-``dir="ltr"``, which the stylesheet overrides), and gives each paragraph of an answer, a decline or a passage
+``dir="ltr"``, which the stylesheet overrides; the app's own rules it mirrors are !important because Gradio
+adds a copy of each custom rule under its container's classes, which outweighs an html[dir] selector), and
+gives each paragraph of an answer, a decline or a passage
 the direction of its own first letters, so an Arabic sentence reads right to left and an English passage
 or citation quoted beside it keeps its left-to-right order.
 """
@@ -39,11 +41,12 @@ def _examples_css(kind: str) -> str:
 LANG_CSS = (
     _examples_css("examples") + _examples_css("topic-examples") + """
 html[dir=rtl] body, html[dir=rtl] .gradio-container, html[dir=rtl] .gradio-container [dir=ltr] {direction: rtl;}
-html[dir=rtl] .ta-table th, html[dir=rtl] .ta-table td {text-align: right;}
-html[dir=rtl] .ta-counter {text-align: left;}
-html[dir=rtl] .ta-notice, html[dir=rtl] .ta-error, html[dir=rtl] #filter-status .ta-filter-on {border-left: 0;
-  border-right: 4px solid #b45309;}
-html[dir=rtl] .ta-chunk {border-left: 0; border-right: 3px solid var(--border-color-accent);}
+html[dir=rtl] .ta-table th, html[dir=rtl] .ta-table td {text-align: right !important;}
+html[dir=rtl] .ta-counter {text-align: left !important;}
+html[dir=rtl] .ta-notice {border-left: 0 !important; border-right: 4px solid #b45309 !important;}
+html[dir=rtl] .ta-error {border-left: 0 !important; border-right: 4px solid #b91c1c !important;}
+html[dir=rtl] #filter-status .ta-filter-on {border-left: 0 !important; border-right: 4px solid #1d4ed8 !important;}
+html[dir=rtl] .ta-chunk {border-left: 0 !important; border-right: 3px solid var(--border-color-accent) !important;}
 #chat .message p, #chat .message li, .ta-chunk, .ta-source-head, .ta-meta, .ta-rests, .ta-declined strong,
 .ta-declined p, .ta-declined li, .ta-notice, .ta-intro, .ta-filter-on {unicode-bidi: plaintext; text-align: start;}
 """
