@@ -148,7 +148,7 @@ def public_notice(notice: str) -> str:
     for template in BACKEND_UNAVAILABLE.values():
         head, _, tail = template.partition("{detail}")
         pattern = re.escape(head).replace(re.escape("{backend}"), r"(\S+)") + r"(?: \(.*\))?" + re.escape(tail)
-        m = re.fullmatch(pattern, notice or "", re.S)
+        m = re.fullmatch(pattern, notice or "", re.DOTALL)
         if m:
             return template.format(backend=m.group(1), detail="")
     return notice

@@ -53,7 +53,7 @@ html[dir=rtl] .ta-chunk {border-left: 0 !important; border-right: 3px solid var(
 )
 
 LANG_JS = """() => {
-  const UI = %s, RTL = %s, COOKIE = %s;
+  const UI = __UI__, RTL = __RTL__, COOKIE = __COOKIE__;
   const apply = () => {
     const root = document.documentElement;
     const primary = (root.getAttribute('lang') || 'en').toLowerCase().split('-')[0];
@@ -65,7 +65,8 @@ LANG_JS = """() => {
   };
   apply();
   new MutationObserver(apply).observe(document.documentElement, {attributes: true, attributeFilter: ['lang']});
-}""" % (json.dumps(list(UI_LANGUAGES)), json.dumps(sorted(RTL_LANGUAGES)), json.dumps(LANG_COOKIE))
+}""".replace("__UI__", json.dumps(list(UI_LANGUAGES))).replace("__RTL__", json.dumps(sorted(RTL_LANGUAGES))).replace(
+    "__COOKIE__", json.dumps(LANG_COOKIE))
 
 
 def with_lang_js(js: str) -> str:
