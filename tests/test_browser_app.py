@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, _ask, _build_pack, app_url, page  # noqa: F401 - fixtures
 
+from toolkit_assistant.app.i18n import EXAMPLE_TOPICS, topic_label
+
 pytestmark = pytest.mark.slow
 
 # the contrast of a text's colour against the first opaque background behind it (WCAG 2 formula)
@@ -57,23 +59,24 @@ def test_prepare_example_topics_read_plainly_and_fit(app_url: str, locale: str) 
         browser, pg = _fresh_page(p, app_url, locale=locale)
         try:
             pg.get_by_role("tab").nth(1).click()  # "Prepare a session" / "Préparer une session"
-            examples = pg.locator("#topic-examples")
+            lang = locale[:2]  # the topics of the page's language (one block a language, the others hidden)
+            examples = pg.locator(f"#topic-examples-{lang}")
             examples.wait_for(state="visible")
             text = examples.inner_text()
             assert "__i18n__" not in pg.inner_text("body") and "translation_metadata" not in text
             buttons = examples.locator("button")
             labels = [b.strip() for b in buttons.all_inner_texts() if b.strip()]
-            assert any("algorithmic bias · 90 min · first-instance judges" in x for x in labels), labels
-            assert any("human oversight · 45 min" in x for x in labels), labels
+            assert labels == [topic_label(t, lang) for t in EXAMPLE_TOPICS[lang]], labels  # whole, not cut
             width = pg.viewport_size["width"]
             for i in range(buttons.count()):
                 box = buttons.nth(i).bounding_box()
                 assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, "an example topic is cut off"
             pg.screenshot(path=str(SHOTS / f"15-01-example-topics-{locale}.png"), full_page=True)
-            buttons.filter(has_text="algorithmic bias").first.click()
-            pg.wait_for_function("document.querySelector('#topic textarea').value === 'algorithmic bias'")
-            assert pg.input_value("#minutes input") == "90"
-            assert pg.input_value("#audience textarea") == "first-instance judges"
+            first = EXAMPLE_TOPICS[lang][0]
+            buttons.first.click()
+            pg.wait_for_function(f"document.querySelector('#topic textarea').value === {first.topic!r}")
+            assert pg.input_value("#minutes input") == str(first.minutes)
+            assert pg.input_value("#audience textarea") == first.audience
         finally:
             browser.close()
 

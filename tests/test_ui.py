@@ -18,7 +18,20 @@ import pytest
 
 from toolkit_assistant.app.actions import as_tuple, check_case
 from toolkit_assistant.app.chat import rewrite_followup
-from toolkit_assistant.app.i18n import UI_LANGUAGES, UI_TEXT, browser_language, ui_text, ui_translations
+from toolkit_assistant.app.eval_tab import render_eval
+from toolkit_assistant.app.i18n import (
+    EXAMPLE_TOPICS,
+    EXAMPLES,
+    LANG_COOKIE,
+    UI_LANGUAGES,
+    UI_TEXT,
+    browser_language,
+    request_language,
+    topic_label,
+    ui_language,
+    ui_text,
+    ui_translations,
+)
 from toolkit_assistant.auth import parse_auth
 from toolkit_assistant.app.render import (
     chat_text,
@@ -27,7 +40,6 @@ from toolkit_assistant.app.render import (
     md_escape,
     render_checking,
     render_documents,
-    render_eval,
     render_sources,
     safe_url,
 )
@@ -85,6 +97,21 @@ def test_chat_text_escapes_markdown_and_html() -> None:
     assert md_escape("*a* _b_ [c](d) # e") == "\\*a\\* \\_b\\_ \\[c\\]\\(d\\) \\# e"
 
 
+def test_right_to_left_messages_isolate_their_english_runs_and_partial_answers_keep_their_lead_apart() -> None:
+    from toolkit_assistant.app.render import md_bidi, split_lead
+
+    lead = "تتناول الوثائق “Awareness” (UNESCO survey (2024))، لكنها لا تذكر شيئًا عن “brazil”. أقرب المقاطع:"
+    assert md_bidi(lead, "ar") == ("تتناول الوثائق <bdi>“Awareness” \\(UNESCO survey \\(2024\\)\\)</bdi>، لكنها لا تذكر "
+                                   "شيئًا عن <bdi>“brazil”</bdi>\\. أقرب المقاطع:")
+    assert md_bidi("Les documents <b>x</b> (y)", "fr") == md_escape("Les documents <b>x</b> (y)")  # no isolates
+    assert "<bdi>" not in md_bidi("ملاحظة: المصادر", "ar")
+    assert "<b>" not in md_bidi("ملاحظة <b>x</b>", "ar") and "&lt;" in md_bidi("ملاحظة <b>x</b>", "ar")  # still escaped
+    assert split_lead(lead + " UNESCO's page [1].", "ar") == (lead, "UNESCO's page [1].")
+    english = "The materials speak of “X” (Y), but they do not say anything about “fines”. The closest passages:"
+    assert split_lead(english + " A [1]. B [2].", "en") == (english, "A [1]. B [2].")
+    assert split_lead("Plain answer [1].", "en") == ("", "Plain answer [1].")
+
+
 def test_followup_rewrite_appends_previous_key_terms_only_when_needed() -> None:
     prev = "What did the court decide in State v. Loomis?"
     assert rewrite_followup("When was it decided?", prev) == "When was it decided? (court decide State Loomis)"
@@ -140,20 +167,43 @@ def test_check_case() -> None:
 # ---------------------------------------------------------------- interface languages
 
 
-def test_every_interface_text_has_english_french_and_spanish() -> None:
-    assert {"en", "fr", "es"} <= set(UI_LANGUAGES)
+def test_every_interface_text_is_in_all_seven_languages() -> None:
+    assert set(UI_LANGUAGES) == {"en", "fr", "es", "ar", "zh", "ru", "pt"}
     for key, texts in UI_TEXT.items():
-        for lang in ("en", "fr", "es"):
+        for lang in UI_LANGUAGES:
             assert texts.get(lang, "").strip(), f"{key} has no {lang} text"
         tags = {lang: sorted(re.findall(r"</?\w+", text)) for lang, text in texts.items()}
         assert len({tuple(t) for t in tags.values()}) == 1, f"{key}: HTML tags differ between languages: {tags}"
+        slots = {lang: sorted(set(re.findall(r"\{\w+\}", text))) for lang, text in texts.items()}
+        assert len({tuple(t) for t in slots.values()}) == 1, f"{key}: placeholders differ: {slots}"
+        columns = {lang: text.count("|") for lang, text in texts.items()}
+        assert len(set(columns.values())) == 1, f"{key}: column lists differ in length: {columns}"
     table = ui_translations()
     assert set(table) == set(UI_LANGUAGES) and all(set(table[lang]) == set(UI_TEXT) for lang in table)
-    # translated, not copied: only words that are the same in French and English may match
-    assert {k for k, v in UI_TEXT.items() if v["fr"] == v["en"]} <= {"chat_label", "sources_heading",
-                                                                      "new_question_label"}
-    assert not {k for k, v in UI_TEXT.items() if v["es"] == v["en"]}
+    # translated, not copied: only words that are the same in another language and English may match
+    same = {lang: {k for k, v in UI_TEXT.items() if v[lang] == v["en"]} for lang in UI_LANGUAGES if lang != "en"}
+    assert same["fr"] <= {"chat_label", "sources_heading", "new_question_label", "md_question", "md_sources",
+                          "md_conversation", "source_link", "status_original", "minutes_short"}, same["fr"]
+    for lang in ("es", "pt"):
+        assert same[lang] <= {"status_original", "minutes_short"}, (lang, same[lang])
+    assert not same["ar"] and not same["zh"] and not same["ru"]
     assert ui_text("tab_library", "fr") == "Bibliothèque" and ui_text("tab_library", "de") == "Library"
+    assert ui_text("tab_ask", "ar") == "اطرح سؤالاً" and ui_text("tab_ask", "zh") == "提问"
+
+
+def test_every_language_offers_example_questions_and_topics_and_its_placeholders_quote_them() -> None:
+    for lang in UI_LANGUAGES:
+        assert len(EXAMPLES[lang]) >= 5 and len(EXAMPLE_TOPICS[lang]) >= 2, lang
+        questions = [e.question for e in EXAMPLES[lang]]
+        assert len(set(questions)) == len(questions), lang
+        for e in EXAMPLES[lang]:
+            re.compile(e.expect)
+            assert e.expect.strip(), (lang, e.question)
+        # the question box's placeholder is the first example question, after its "e.g." (so it is answered)
+        assert ui_text("question_placeholder", lang).endswith(questions[0]), lang
+        assert ui_text("topic_placeholder", lang).endswith(EXAMPLE_TOPICS[lang][0].topic), lang
+        assert all(15 <= t.minutes <= 480 for t in EXAMPLE_TOPICS[lang])
+        assert all(len(topic_label(t, lang)) <= 60 for t in EXAMPLE_TOPICS[lang]), lang  # Gradio cuts longer ones
 
 
 def test_every_key_the_app_uses_is_defined_and_every_defined_key_is_used() -> None:
@@ -166,12 +216,28 @@ def test_every_key_the_app_uses_is_defined_and_every_defined_key_is_used() -> No
     assert set(UI_TEXT) - used == set(), "keys in UI_TEXT that nothing uses"
 
 
-def test_browser_language_picks_the_preferred_supported_language() -> None:
+def test_browser_language_is_the_browsers_first_choice_as_gradios_page_takes_it() -> None:
     assert browser_language("fr-FR,fr;q=0.9,en-US;q=0.8,en;q=0.7") == "fr"
-    assert browser_language("de-DE,de;q=0.9,es;q=0.5,en;q=0.4") == "es"
-    assert browser_language("en;q=0.3, es-MX;q=0.8") == "es"
+    assert browser_language("ar-EG,ar;q=0.9") == "ar" and browser_language("zh-CN,zh;q=0.9") == "zh"
+    assert browser_language("pt-BR") == "pt" and browser_language("ru") == "ru"
+    # Gradio's page shows English to a German browser, whatever it accepts next: so must the handlers
+    assert browser_language("de-DE,de;q=0.9,es;q=0.5,en;q=0.4") == "en"
+    assert browser_language("en;q=0.3, es-MX;q=0.8") == "es"  # the highest weight comes first
     assert browser_language("fr;q=0, en") == "en"
     assert browser_language("ja-JP") == "en" and browser_language(None) == "en" and browser_language("") == "en"
+    assert ui_language("zh-TW") == "zh" and ui_language("AR") == "ar" and ui_language("de") == "en"
+
+
+def test_request_language_prefers_the_language_the_page_chose() -> None:
+    class Req:
+        def __init__(self, **headers: str) -> None:
+            self.headers = headers
+
+    assert request_language(Req(cookie=f"a=1; {LANG_COOKIE}=ar", **{"accept-language": "fr-FR"})) == "ar"
+    assert request_language(Req(cookie=f"{LANG_COOKIE}=de", **{"accept-language": "fr-FR"})) == "en"
+    assert request_language(Req(cookie="broken=\"", **{"accept-language": "es-ES,es"})) == "es"
+    assert request_language(Req(**{"accept-language": "ru-RU"})) == "ru"
+    assert request_language(None) == "en"
 
 
 def test_draft_message_is_marked_unverified_and_escaped() -> None:

@@ -476,9 +476,12 @@ def cite_sentence(sentence: str, ns: list[int]) -> str:
 
 
 def nearest_topics(hits: list[Hit], limit: int = 3) -> list[str]:
-    """Section titles of the best hits, as 'Section (Document)', for an abstention message."""
+    """Section titles of the best hits, as 'Section (Document)', for an abstention message (never a document's
+    list of sources or references: nobody asks about a bibliography)."""
     out: list[str] = []
     for h in hits:
+        if re.match(r"^(sources|references)\b", h.chunk.section_title.strip(), re.IGNORECASE):
+            continue
         label = f"{h.chunk.section_title} ({h.chunk.title})" if h.chunk.section_title != h.chunk.title else h.chunk.title
         if label not in out:
             out.append(label)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 ABSTAIN = {
     "en": "The materials in this index do not cover this question, so no answer is given.",
     "fr": "Les documents de cet index ne traitent pas de cette question ; aucune réponse n'est donc donnée.",
@@ -27,7 +29,7 @@ PARTIAL = {
     "pt": "Os documentos tratam de {topic}, mas não dizem nada sobre {what}. Os trechos mais próximos:",
     "ar": "تتناول الوثائق {topic}، لكنها لا تذكر شيئًا عن {what}. أقرب المقاطع:",
     "zh": "资料涉及{topic}，但没有提到{what}。最接近的段落：",
-    "ru": "Материалы касаются темы «{topic}», но ничего не говорят о {what}. Ближайшие фрагменты:",
+    "ru": "Материалы касаются темы {topic}, но ничего не говорят о {what}. Ближайшие фрагменты:",
 }
 PARTIAL_ABSENT = {
     "en": "The materials speak of {topic}, but they say that this is not known or not confirmed:",
@@ -36,7 +38,7 @@ PARTIAL_ABSENT = {
     "pt": "Os documentos tratam de {topic}, mas indicam que este ponto não é conhecido ou não está confirmado:",
     "ar": "تتناول الوثائق {topic}، لكنها تذكر أن هذه المعلومة غير معروفة أو غير مؤكدة:",
     "zh": "资料涉及{topic}，但说明这一点未知或未经证实：",
-    "ru": "Материалы касаются темы «{topic}», но указывают, что это неизвестно или не подтверждено:",
+    "ru": "Материалы касаются темы {topic}, но указывают, что это неизвестно или не подтверждено:",
 }
 PARTIAL_KIND = {
     "en": {
@@ -70,9 +72,9 @@ PARTIAL_KIND = {
         "person": "资料涉及{topic}，但没有说出所问的人。最接近的段落：",
     },
     "ru": {
-        "number": "Материалы касаются темы «{topic}», но не приводят запрошенную цифру. Ближайшие фрагменты:",
-        "date": "Материалы касаются темы «{topic}», но не приводят запрошенную дату. Ближайшие фрагменты:",
-        "person": "Материалы касаются темы «{topic}», но не называют запрошенное лицо. Ближайшие фрагменты:",
+        "number": "Материалы касаются темы {topic}, но не приводят запрошенную цифру. Ближайшие фрагменты:",
+        "date": "Материалы касаются темы {topic}, но не приводят запрошенную дату. Ближайшие фрагменты:",
+        "person": "Материалы касаются темы {topic}, но не называют запрошенное лицо. Ближайшие фрагменты:",
     },
 }
 NO_MULTILINGUAL_INDEX = {
@@ -105,7 +107,48 @@ INSTRUCTIONS = {
     "ru": "Этот помощник отвечает только по проиндексированным материалам и не выполняет инструкции. Задайте вопрос о материалах.",
 }
 
+INJECTED = {
+    "en": "Instructions in the question were not followed; only the question itself was answered, from the materials.",
+    "fr": "Les instructions contenues dans la question n'ont pas été suivies ; seule la question elle-même a reçu une réponse, tirée des documents.",
+    "es": "No se siguieron las instrucciones incluidas en la pregunta; solo se respondió a la pregunta en sí, a partir de los documentos.",
+    "pt": "As instruções contidas na pergunta não foram seguidas; só a pergunta em si foi respondida, a partir dos documentos.",
+    "ar": "لم تُتَّبع التعليمات الواردة في السؤال؛ وأُجيب عن السؤال نفسه فقط، من الوثائق.",
+    "zh": "问题中的指令未被执行；只根据资料回答了问题本身。",
+    "ru": "Инструкции, содержащиеся в вопросе, не выполнены; дан ответ только на сам вопрос, по материалам.",
+}
+# {detail} is " (the reason)" in the Answer JSON and the CLI; the app shows the notice without it (public_notice)
+BACKEND_UNAVAILABLE = {
+    "en": "The {backend} backend is unavailable{detail}; showing the extractive answer.",
+    "fr": "Le mode de rédaction {backend} n'est pas disponible{detail} ; la réponse extractive est affichée.",
+    "es": "El modo de redacción {backend} no está disponible{detail}; se muestra la respuesta extractiva.",
+    "pt": "O modo de redação {backend} não está disponível{detail}; é mostrada a resposta extrativa.",
+    "ar": "طريقة الكتابة {backend} غير متاحة{detail}؛ تُعرض الإجابة المقتبسة من الوثائق.",
+    "zh": "{backend} 生成方式不可用{detail}；显示摘录式回答。",
+    "ru": "Способ составления ответов {backend} недоступен{detail}; показан извлечённый ответ.",
+}
+NO_SUPPORTED_SENTENCE = {
+    "en": "No sentence of the {backend} answer was supported by its sources; showing the extractive answer instead.",
+    "fr": "Aucune phrase de la réponse {backend} n'était étayée par ses sources ; la réponse extractive est affichée à la place.",
+    "es": "Ninguna frase de la respuesta {backend} estaba respaldada por sus fuentes; se muestra en su lugar la respuesta extractiva.",
+    "pt": "Nenhuma frase da resposta {backend} era sustentada pelas suas fontes; é mostrada em seu lugar a resposta extrativa.",
+    "ar": "لم تدعم المصادرُ أيَّ جملة من إجابة {backend}؛ تُعرض بدلاً منها الإجابة المقتبسة من الوثائق.",
+    "zh": "{backend} 回答中没有任何句子得到其来源的支持；改为显示摘录式回答。",
+    "ru": "Ни одно предложение ответа {backend} не подтверждено источниками; вместо него показан извлечённый ответ.",
+}
+
 
 def say(table: dict[str, str], language: str) -> str:
     """The message in a language, falling back to English."""
     return table.get(language) or table.get("en", "")
+
+
+def public_notice(notice: str) -> str:
+    """A notice as users see it: a backend failure without its reason (setting names, addresses and exceptions
+    go to the server log), in whichever language it was written."""
+    for template in BACKEND_UNAVAILABLE.values():
+        head, _, tail = template.partition("{detail}")
+        pattern = re.escape(head).replace(re.escape("{backend}"), r"(\S+)") + r"(?: \(.*\))?" + re.escape(tail)
+        m = re.fullmatch(pattern, notice or "", re.DOTALL)
+        if m:
+            return template.format(backend=m.group(1), detail="")
+    return notice

@@ -19,9 +19,12 @@ from toolkit_assistant.intake import QueryLog, resolve_followup, validate_questi
 from toolkit_assistant.lexicon import lexicon
 from toolkit_assistant.messages import (
     ABSTAIN,
+    BACKEND_UNAVAILABLE,
+    INJECTED,
     INSTRUCTIONS,
     NEAREST,
     NO_MULTILINGUAL_INDEX,
+    NO_SUPPORTED_SENTENCE,
     PARTIAL,
     PARTIAL_ABSENT,
     PARTIAL_KIND,
@@ -188,8 +191,12 @@ class Assistant:
         on_token: Callable[[str], None] | None = None,
         explain: bool = False,
         previous: str | None = None,
+        reply_language: str | None = None,
     ) -> Answer:
         """Answer a question from the materials, or decline.
+
+        `reply_language` is the language of the assistant's own sentences (declines, partial answers, notices;
+        the app passes its interface language); by default the question's. Cited passages stay as written.
 
         Raises:
             InputError: the question is empty, too long, or holds control characters.
@@ -198,24 +205,23 @@ class Assistant:
         question = validate_question(question, self.max_question_chars)
         asked, injected = strip_injections(question)
         language = detect_language(asked or question)
+        reply = reply_language or language
         if language != "en" and self.foreign is not None:
             answer = self.foreign.ask(
-                question, k=k, backend=backend, filters=filters, on_token=on_token, explain=explain, previous=previous
+                question, k=k, backend=backend, filters=filters, on_token=on_token, explain=explain, previous=previous,
+                reply_language=reply_language,
             )
             self._log(answer)
             return answer
         notices: list[str] = list(getattr(self.reader, "notices", ()))  # e.g. answering from an earlier index
         if language != "en" and self.foreign is None and self.multilingual_expected:
-            notices.append(say(NO_MULTILINGUAL_INDEX, language))
+            notices.append(say(NO_MULTILINGUAL_INDEX, reply))
         if injected:
-            notices.append(
-                "Instructions in the question were not followed; only the question itself was answered, "
-                "from the materials."
-            )
+            notices.append(say(INJECTED, reply))
         if not asked:
             t1 = time.perf_counter()
-            answer = self._abstain(question, [], backend or self.backend, t0, t1, t1, 0.0, language, notices)
-            answer = replace(answer, text=say(INSTRUCTIONS, language))
+            answer = self._abstain(question, [], backend or self.backend, t0, t1, t1, 0.0, language, notices, reply)
+            answer = replace(answer, text=say(INSTRUCTIONS, reply))
             self._log(answer)
             return answer
         query = resolve_followup(asked, previous)
@@ -230,12 +236,13 @@ class Assistant:
         trace = self._trace(hits, cands, chosen, decision) if explain else None
         if decision is None or decision.coverage == "none":
             t2 = time.perf_counter()
-            answer = self._abstain(question, hits, name, t0, t1, t2, relevance, language, notices)
+            answer = self._abstain(question, hits, name, t0, t1, t2, relevance, language, notices, reply)
             answer = replace(answer, explain=trace)
             self._log(answer)
             return answer
         if decision.coverage == "partial":
-            answer = self._partial(question, asked, hits, chosen, decision, name, t0, t1, relevance, language, notices)
+            answer = self._partial(question, asked, hits, chosen, decision, name, t0, t1, relevance, language, notices,
+                                   reply)
             answer = replace(answer, explain=trace)
             self._log(answer)
             return answer
@@ -248,17 +255,14 @@ class Assistant:
                 else:
                     draft = gen.generate(asked, hits)
             except BackendUnavailable as exc:
-                notices.append(f"The {name} backend is unavailable ({exc}); showing the extractive answer.")
+                notices.append(say(BACKEND_UNAVAILABLE, reply).format(backend=name, detail=f" ({exc})"))
                 draft = None
         if draft is None:
             draft = compose(chosen, backend="extractive")
         t2 = time.perf_counter()
         verified = verify(draft, embed=self.embedder.embed_documents, passage_vectors=self._passage_vectors, mode=self.verify_mode)
         if not verified.citations and draft.backend != "extractive":
-            notices.append(
-                f"No sentence of the {draft.backend} answer was supported by its sources; "
-                "showing the extractive answer instead."
-            )
+            notices.append(say(NO_SUPPORTED_SENTENCE, reply).format(backend=draft.backend))
             removed = verified.report
             fallback = self.extractive.generate(asked, hits, cands=cands)
             verified = verify(fallback, embed=self.embedder.embed_documents, passage_vectors=self._passage_vectors, mode=self.verify_mode)
@@ -274,7 +278,7 @@ class Assistant:
             used_backend = draft.backend
         t3 = time.perf_counter()
         if not verified.citations:
-            answer = self._abstain(question, hits, name, t0, t1, t2, relevance, language, notices)
+            answer = self._abstain(question, hits, name, t0, t1, t2, relevance, language, notices, reply)
             self._log(answer)
             return answer
         answer = Answer(
@@ -290,7 +294,7 @@ class Assistant:
                 "verify": (t3 - t2) * 1000,
                 "total": (t3 - t0) * 1000,
             },
-            notices=tuple(notices + list(draft.notices) + ([say(SOURCES_IN_ENGLISH, language)] if language != "en" else [])),
+            notices=tuple(notices + list(draft.notices) + ([say(SOURCES_IN_ENGLISH, reply)] if reply != "en" else [])),
             relevance=relevance,
             language=language,
             coverage="answered",
@@ -363,9 +367,11 @@ class Assistant:
 
     def _partial(
         self, question: str, asked: str, hits: list[Hit], chosen: list[Candidate], decision: Decision,
-        backend: str, t0: float, t1: float, relevance: float, language: str, notices: list[str],
+        backend: str, t0: float, t1: float, relevance: float, language: str, notices: list[str], reply: str = "",
     ) -> Answer:
-        """Say what the materials do not state, then cite the closest passages (never the missing fact)."""
+        """Say what the materials do not state (in `reply`, default `language`), then cite the closest passages
+        (never the missing fact)."""
+        reply = reply or language
         best = max(chosen, key=lambda c: c.score)
         closest = [best] + [c for c in chosen if c is not best and c.chunk.id == best.chunk.id][:1]
         closest.sort(key=lambda c: c.index)
@@ -377,12 +383,12 @@ class Assistant:
         short = re.sub(r"\s*\(study summary\)\s*$", "", ch.title)
         topic = f"“{ch.section_title}” ({short})" if ch.section_title and ch.section_title != ch.title else f"“{short}”"
         if decision.evidence.absence:
-            lead = say(PARTIAL_ABSENT, language).format(topic=topic)
+            lead = say(PARTIAL_ABSENT, reply).format(topic=topic)
         elif decision.missing:
             what = ", ".join(f"“{m}”" for m in decision.missing)
-            lead = say(PARTIAL, language).format(topic=topic, what=what)
+            lead = say(PARTIAL, reply).format(topic=topic, what=what)
         else:
-            kind = PARTIAL_KIND.get(language, PARTIAL_KIND["en"])
+            kind = PARTIAL_KIND.get(reply, PARTIAL_KIND["en"])
             lead = kind.get(decision.evidence.missing_kind, kind["number"]).format(topic=topic)
         return Answer(
             question=question,
@@ -392,7 +398,7 @@ class Assistant:
             citations=verified.citations,
             verification=verified.report,
             timings_ms={"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "verify": (t3 - t2) * 1000, "total": (t3 - t0) * 1000},
-            notices=tuple(notices + ([say(SOURCES_IN_ENGLISH, language)] if language != "en" else [])),
+            notices=tuple(notices + ([say(SOURCES_IN_ENGLISH, reply)] if reply != "en" else [])),
             nearest_topics=tuple(nearest_topics(hits)),
             relevance=relevance,
             language=language,
@@ -423,12 +429,12 @@ class Assistant:
 
     def _abstain(
         self, question: str, hits: list[Hit], backend: str, t0: float, t1: float, t2: float, relevance: float,
-        language: str = "en", notices: list[str] | None = None,
+        language: str = "en", notices: list[str] | None = None, reply: str = "",
     ) -> Answer:
         topics = nearest_topics(hits)
-        text = say(ABSTAIN, language)
+        text = say(ABSTAIN, reply or language)
         if topics:
-            text += " " + say(NEAREST, language) + " " + "; ".join(topics) + "."
+            text += " " + say(NEAREST, reply or language) + " " + "; ".join(topics) + "."
         t3 = time.perf_counter()
         return Answer(
             question=question,

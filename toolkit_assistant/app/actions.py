@@ -72,15 +72,18 @@ class AppActions:
         self.settings = settings
 
     # --- ask
-    def ask(self, question: str, backend: str = "", doc_ids: Any = "", kinds: Any = "") -> Answer:
-        """One answer (raises InputError for a bad question)."""
+    def ask(self, question: str, backend: str = "", doc_ids: Any = "", kinds: Any = "",
+            language: str | None = None) -> Answer:
+        """One answer (raises InputError for a bad question); the assistant's own sentences (declines, partial
+        answers, notices) in `language` when given (the interface's), else in the question's."""
         from toolkit_assistant.retrieve import Filters
 
         filters = Filters(doc_ids=as_tuple(doc_ids), kinds=as_tuple(kinds))
-        return self.assistant.ask(question or "", backend=(backend or None), filters=filters)
+        return self.assistant.ask(question or "", backend=(backend or None), filters=filters,
+                                  reply_language=language)
 
     def stream_ask(self, question: str, backend: str = "", doc_ids: Any = "", kinds: Any = "",
-                   *, poll_s: float = DRAFT_POLL_S) -> Iterator[str | Answer]:
+                   *, poll_s: float = DRAFT_POLL_S, language: str | None = None) -> Iterator[str | Answer]:
         """The growing raw draft (str) while an LLM backend writes, then the final verified Answer.
 
         The extractive backend yields the Answer only. For the others, Assistant.ask runs in a worker thread and
@@ -94,7 +97,7 @@ class AppActions:
 
         name = backend or self.assistant.backend
         if name == "extractive":
-            yield self.ask(question, name, doc_ids, kinds)
+            yield self.ask(question, name, doc_ids, kinds, language)
             return
         filters = Filters(doc_ids=as_tuple(doc_ids), kinds=as_tuple(kinds))
         pieces: queue.Queue[str] = queue.Queue()
@@ -103,7 +106,7 @@ class AppActions:
         def work() -> None:
             try:
                 outcome["answer"] = self.assistant.ask(question or "", backend=name, filters=filters,
-                                                       on_token=pieces.put)
+                                                       on_token=pieces.put, reply_language=language)
             except Exception as exc:  # noqa: BLE001 - handed to the caller's thread below
                 outcome["error"] = exc
 

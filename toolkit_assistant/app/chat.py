@@ -149,7 +149,7 @@ def chat_steps(actions: AppActions, q: str, messages: list[dict[str, Any]] | Non
                                    + md_escape(ui_text("pending_answer", lang).format(backend=name)) + "_"}]
             yield (pending, gr.skip(), render_checking(lang), gr.skip(), gr.skip(), gr.skip(),
                    gr.Textbox(value="", interactive=False))
-        for step in actions.stream_ask(effective, be, docs, kinds):
+        for step in actions.stream_ask(effective, be, docs, kinds, language=lang):
             if isinstance(step, str):
                 shown = [*messages, {"role": "assistant", "content": draft_message(step, lang)}]
                 yield shown, gr.skip(), render_checking(lang), gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -157,7 +157,7 @@ def chat_steps(actions: AppActions, q: str, messages: list[dict[str, Any]] | Non
                 answer = step
     except ToolkitError as exc:
         shown = error_text(exc, lang)  # the index server not answering: said in the user's language
-        messages.append({"role": "assistant", "content": f"**Not asked:** {md_escape(shown)}"})
+        messages.append({"role": "assistant", "content": f"**{md_escape(ui_text('not_asked', lang))}** {md_escape(shown)}"})
         yield (messages, hist, render_error(shown), gr.skip(), gr.skip(), gr.Dataset(samples=[], visible=False),
                q)
         return
@@ -175,14 +175,15 @@ def chat_steps(actions: AppActions, q: str, messages: list[dict[str, Any]] | Non
 
         answer = replace(answer, notices=(*notes, *answer.notices))
     messages.append({"role": "assistant", "content": chat_text(answer, q, effective, lang, filter_note)})
-    md = answer_markdown(answer, asked=q)
+    md = answer_markdown(answer, asked=q, lang=lang)
     panel = render_sources(answer, lang=lang, filter_note=filter_note)
     # each answer keeps its sources panel and Markdown: a click on an earlier answer shows its sources again,
     # and the download holds the whole conversation
     hist = (list(hist or []) + [{"question": q, "effective": effective, "message": len(messages) - 1,
                                  "sources": panel, "markdown": md}])[-HISTORY_KEPT:]
-    path = write_export(conversation_markdown(hist), f"conversation-{q[:40]}")
-    samples = [[f"What do the materials say about {re.split(r' [(]', t, maxsplit=1)[0]}?"]
+    path = write_export(conversation_markdown(hist, lang), f"conversation-{q[:40]}")
+    # a nearby topic offered as a question in the interface's language (the topic keeps its document's wording)
+    samples = [[ui_text("nearest_topic_question", lang).format(topic=re.split(r" [(]", t, maxsplit=1)[0])]
                for t in useful_topics(answer)]
     yield (messages, hist, panel, gr.DownloadButton(value=path, visible=True), md,
            gr.Dataset(samples=samples, visible=bool(samples)), "")
@@ -191,12 +192,12 @@ def chat_steps(actions: AppActions, q: str, messages: list[dict[str, Any]] | Non
 HISTORY_KEPT = 50  # answers whose sources stay at hand (and go into the conversation's download)
 
 
-def conversation_markdown(hist: list[dict[str, Any]]) -> str:
+def conversation_markdown(hist: list[dict[str, Any]], lang: str = "en") -> str:
     """Every answer of the conversation kept in the history, one after another, as one Markdown document."""
     parts = [str(h.get("markdown", "")).strip() for h in hist if h.get("markdown")]
     if len(parts) <= 1:
         return (parts[0] + "\n") if parts else ""
-    return "# Conversation\n\n" + "\n\n---\n\n".join(p.replace("\n# ", "\n## ") for p in parts) + "\n"
+    return f"# {ui_text('md_conversation', lang)}\n\n" + "\n\n---\n\n".join(p.replace("\n# ", "\n## ") for p in parts) + "\n"
 
 
 def sources_for_message(hist: list[dict[str, Any]] | None, index: int) -> str | None:

@@ -1,4 +1,5 @@
-"""The Evaluate tab's helpers: which gold cases to run, progress messages, the run's result as a dict."""
+"""The Evaluate tab's helpers: which gold cases to run, progress messages, the run's result as a dict and as
+HTML (the metrics against their targets, the failing cases), labelled in the interface language."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from toolkit_assistant.app.i18n import ui_text
+from toolkit_assistant.app.render import esc
 from toolkit_assistant.evals.cases import CATEGORIES, GOLD_CASES
 
 CASE_CATEGORIES = [c for c in CATEGORIES if c != "poisoned"]  # poisoned cases need the hostile index
@@ -78,3 +81,83 @@ def result_data(result: Any, folder: Path) -> dict[str, Any]:
     if hasattr(result, "to_dict"):
         return dict(result.to_dict())
     return {"metrics": _field(result, "metrics", {}), "failures": _field(result, "failures", [])}
+
+
+def _num(v: Any) -> str:
+    if v is None:
+        return "n/a"
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return esc(v)
+
+
+MAX_FAILURES_SHOWN = 200
+
+
+def _gate_head(gate: dict[str, Any], failing: int, total: int, lang: str) -> str:
+    """The gate's verdict line (and, when it passed beside failing cases, what it covers)."""
+    if not gate:
+        return ""
+    label = f"<strong>{esc(ui_text('gate_label', lang))} "
+    if not gate.get("passed"):
+        return (f'<p>{label}<span class="ta-fail">{esc(ui_text("gate_failed", lang))}</span></strong> '
+                f"{esc(ui_text('gate_failed_why', lang))}</p>")
+    if failing:
+        scope = ui_text("gate_scope", lang).format(failed=failing, total=total)
+        return (f'<p>{label}<span class="ta-warn">{esc(ui_text("gate_passed_with", lang).format(n=failing))}'
+                f'</span></strong></p><p class="ta-notice ta-gate-scope">{esc(scope)}</p>')
+    return f'<p>{label}<span class="ta-pass">{esc(ui_text("gate_passed", lang))}</span></strong></p>'
+
+
+def render_eval(data: dict[str, Any], lang: str = "en") -> tuple[str, str]:
+    """(metrics table HTML, failing cases HTML) from results.json (see toolkit_assistant.evals.results.EvalResult.to_dict)."""
+    metrics: dict[str, Any] = data.get("metrics") or {}
+    gate = data.get("gate") or {}
+    gated = {str(r.get("metric")): r for r in gate.get("rows", []) if isinstance(r, dict)}
+    rows = []
+    for name in list(gated) + [n for n in metrics if n not in gated]:
+        m = metrics.get(name) or {}
+        g = gated.get(name)
+        score = m.get("score", g.get("score") if g else None)
+        counts = f"{_num(m.get('numerator'))} / {_num(m.get('denominator'))}" if "denominator" in m else ""
+        target = f"{esc(g.get('op', ''))} {_num(g.get('target'))}" if g else ""
+        verdict = ""
+        if g is not None:
+            verdict = ("n/a" if g.get("passed") is None else '<span class="ta-pass">pass</span>' if g.get("passed")
+                       else '<span class="ta-fail">FAIL</span>')
+        rows.append(f"<tr><td>{esc(name)}</td><td>{_num(score)}</td><td>{counts}</td><td>{target}</td>"
+                    f"<td>{verdict}</td></tr>")
+    failing = [c for c in data.get("cases", []) if isinstance(c, dict) and c.get("passed") is False]
+    total = len([c for c in data.get("cases", []) if isinstance(c, dict)])
+    head = "".join(f"<th>{esc(h)}</th>" for h in ui_text("eval_columns", lang).split("|"))
+    table = _gate_head(gate, len(failing), total, lang) + (
+        f'<table class="ta-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        if rows else f'<p class="ta-empty">{esc(ui_text("eval_no_metrics", lang))}</p>')
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for c in failing[:MAX_FAILURES_SHOWN]:
+        case_lang = str(c.get("language") or "")
+        key = str(c.get("category", "")) + (f" ({case_lang})" if case_lang and case_lang != "en" else "")
+        groups.setdefault(key, []).append(c)
+    columns = "".join(f"<th>{esc(h)}</th>" for h in ui_text("failing_columns", lang).split("|"))
+    blocks = []
+    for key, cases in groups.items():
+        items = []
+        for c in cases:
+            reasons = c.get("reasons") or ([c["error"]] if c.get("error") else [])
+            answer = c.get("answer")
+            text = str(answer.get("answer", "") if isinstance(answer, dict) else c.get("answer_text") or "")
+            short = text if len(text) <= 160 else text[:157].rstrip() + "..."
+            full = (f"<details><summary>{esc(short)}</summary><div class='ta-chunk'>{esc(text)}</div></details>"
+                    if len(text) > 160 else esc(text))
+            items.append(f"<tr><td><code>{esc(c.get('id', ''))}</code></td><td>{esc(c.get('question', ''))}</td>"
+                         f"<td>{esc('; '.join(map(str, reasons)))}</td><td>{full}</td></tr>")
+        blocks.append(f'<details class="ta-fail-group"><summary><strong>{esc(key)}</strong>: '
+                      f"{esc(ui_text('failing_count', lang).format(n=len(cases)))}</summary>"
+                      f'<table class="ta-table"><thead><tr>{columns}</tr></thead><tbody>{"".join(items)}</tbody>'
+                      "</table></details>")
+    more = (f"<p>{esc(ui_text('failing_more', lang).format(n=len(failing) - MAX_FAILURES_SHOWN))}</p>"
+            if len(failing) > MAX_FAILURES_SHOWN else "")
+    fails = (f"<h3>{esc(ui_text('failing_heading', lang).format(n=len(failing)))}</h3>"
+             f"<p>{esc(ui_text('failing_hint', lang))}</p>{''.join(blocks)}{more}") if blocks else (
+        f'<p class="ta-pass">{esc(ui_text("no_failing", lang))}</p>')
+    return table, fails

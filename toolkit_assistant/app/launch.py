@@ -6,6 +6,7 @@ from typing import Any
 
 from toolkit_assistant.app.exports import eval_reports_dir, export_dir
 from toolkit_assistant.app.i18n import ui_i18n
+from toolkit_assistant.app.i18n.direction import LANG_CSS, with_lang_js
 from toolkit_assistant.app.layout import build_ui
 from toolkit_assistant.app.pack_view import PACK_CSS
 from toolkit_assistant.app.render import CSS, JS
@@ -51,7 +52,7 @@ def launch(settings: Settings) -> None:
         enable_monitoring=False,
         show_error=False,
         quiet=True,
-        css=CSS + PACK_CSS,
-        js=JS,
+        css=CSS + PACK_CSS + LANG_CSS,  # LANG_CSS: the page's language (examples shown, right to left for Arabic)
+        js=with_lang_js(JS),
         app_kwargs=app_kwargs,
     )

@@ -21,13 +21,24 @@ from toolkit_assistant.app.eval_tab import (
     CASE_CATEGORIES,
     gold_case_index,
     progress_adapter,
+    render_eval,
     result_data,
     select_cases,
 )
 from toolkit_assistant.app.exports import eval_reports_dir, pack_file_keys, write_export, write_pack_files
-from toolkit_assistant.app.i18n import UI_TEXT, browser_language, ui_i18n, ui_text
+from toolkit_assistant.app.i18n import (
+    EXAMPLE_TOPICS,
+    EXAMPLES,
+    UI_LANGUAGES,
+    UI_TEXT,
+    request_language,
+    topic_label,
+    ui_i18n,
+    ui_text,
+)
+from toolkit_assistant.app.i18n.direction import examples_id
 from toolkit_assistant.app.pack_view import render_pack
-from toolkit_assistant.app.render import esc, render_documents, render_error, render_eval, render_sources
+from toolkit_assistant.app.render import esc, render_documents, render_error, render_sources
 from toolkit_assistant.errors import ToolkitError
 from toolkit_assistant.evals.cases import GOLD_CASES
 
@@ -38,32 +49,12 @@ if TYPE_CHECKING:
     from toolkit_assistant.pipeline import Assistant
 
 APP_TITLE = "toolkit-assistant: AI and the rule of law"
-EXAMPLE_QUESTIONS = [
-    "May a judge use ChatGPT to help draft a judgment?",
-    "What did the court decide in State v. Loomis?",
-    "What happened in Mata v. Avianca?",
-    "What is algorithmic bias?",
-    "What do UNESCO's Guidelines say about human oversight of AI in courts?",
-    "What share of judicial operators have used AI chatbots for work?",
-]
-EXAMPLE_TOPICS = [["algorithmic bias", 90, "first-instance judges"],
-                  ["generative AI in courts", 60, "court staff"],
-                  ["human oversight", 45, ""]]
 
 
 def _filter_choices(rows: list[dict[str, Any]]) -> tuple[list[tuple[str, str]], list[str]]:
     docs = [(f"{r['title']} ({r['doc_id']})", r["doc_id"]) for r in rows]
     kinds = sorted({r["kind"] for r in rows if r.get("kind")})
     return docs, kinds
-
-
-def _header(request: Any, name: str) -> str:
-    """A request header ('' without a request, e.g. when a test calls a handler directly)."""
-    headers = getattr(request, "headers", None)
-    try:
-        return str(headers.get(name, "")) if headers is not None else ""
-    except Exception:  # noqa: BLE001 - a rebuilt queue request may hold headers in another shape
-        return ""
 
 
 def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
@@ -125,9 +116,11 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     with gr.Column(scale=2):
                         gr.HTML(f"<h3 style='margin:.2rem 0'>{t('sources_heading')}</h3>", js_on_load=None)
                         sources = gr.HTML(empty_sources, elem_id="sources-panel", js_on_load=None)
-                # below the chat and the sources (so on a phone the sources come right after the answer)
-                gr.Examples(EXAMPLE_QUESTIONS, inputs=[question], label=t("examples_label"),
-                            api_visibility="private")
+                # below the chat and the sources (so on a phone the sources come right after the answer); one block
+                # of examples a language, all in the page: the stylesheet shows the page's (i18n/direction.py)
+                for lang_ in UI_LANGUAGES:
+                    gr.Examples([[e.question] for e in EXAMPLES[lang_]], inputs=[question], label=t("examples_label"),
+                                api_visibility="private", elem_id=examples_id("examples", lang_))
                 topics = gr.Dataset(components=["textbox"], samples=[], label=t("topics_label"),
                                     visible=False, elem_id="nearest-topics")
                 with gr.Row():
@@ -147,7 +140,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
                 def on_ask(q: str, messages: list[dict[str, Any]], hist: list[dict[str, str]], be: str,
                            docs: list[str], kinds: list[str], request: Any = None) -> Iterator[tuple[Any, ...]]:
-                    lang = browser_language(_header(request, "accept-language"))
+                    lang = request_language(request)
                     yield from chat_steps(actions, q, messages, hist, be, docs, kinds, lang)
 
                 # `from __future__ import annotations` turns hints into strings Gradio cannot resolve here;
@@ -173,22 +166,23 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                         lambda m, h: {"messages": m or [], "hist": h or []}, [chat, history], saved, queue=False,
                         api_visibility="private", show_progress="hidden")
 
-                def on_restore(kept: dict[str, Any] | None) -> tuple[Any, ...]:
+                def on_restore(kept: dict[str, Any] | None, request: Any = None) -> tuple[Any, ...]:
                     kept = kept if isinstance(kept, dict) else {}
                     msgs, hist = list(kept.get("messages") or []), list(kept.get("hist") or [])
                     if not msgs:
                         return gr.skip(), gr.skip(), gr.skip(), gr.skip()
                     panel = str(hist[-1].get("sources")) if hist and hist[-1].get("sources") else empty_sources
-                    md = conversation_markdown(hist)
+                    md = conversation_markdown(hist, request_language(request))
                     dl = (gr.DownloadButton(value=write_export(md, "conversation"), visible=True) if md
                           else gr.skip())
                     return msgs, hist, panel, dl
 
+                on_restore.__annotations__ = {"request": gr.Request}
                 demo.load(on_restore, saved, [chat, history, sources, download], api_visibility="private",
                           show_progress="hidden")
 
                 def on_filters(docs: list[str], kinds: list[str], request: Any = None) -> str:
-                    lang = browser_language(_header(request, "accept-language"))
+                    lang = request_language(request)
                     return filter_status(docs, kinds, lang, doc_titles)
 
                 on_filters.__annotations__ = {"request": gr.Request}
@@ -238,19 +232,21 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 with gr.Row(elem_id="pack-downloads"):
                     pack_files = [gr.DownloadButton(labels[key], visible=False, size="sm",
                                                     elem_id=f"{key.replace('_', '-')}-download") for key in file_keys]
-                topic_examples = gr.Examples(
-                    EXAMPLE_TOPICS, inputs=[topic, minutes, audience], label=t("example_topics_label"),
-                    api_visibility="private", elem_id="topic-examples",
-                    example_labels=[f"{tp} · {m} min" + (f" · {au}" if au else "") for tp, m, au in EXAMPLE_TOPICS])
-                # the inputs' labels are i18n keys, which Gradio's Dataset prints raw as column headers: no headers
-                topic_examples.dataset.headers = []
+                for lang_ in UI_LANGUAGES:  # one block a language, as for the example questions
+                    topic_examples = gr.Examples(
+                        [[x.topic, x.minutes, x.audience] for x in EXAMPLE_TOPICS[lang_]],
+                        inputs=[topic, minutes, audience], label=t("example_topics_label"), api_visibility="private",
+                        elem_id=examples_id("topic-examples", lang_),
+                        example_labels=[topic_label(x, lang_) for x in EXAMPLE_TOPICS[lang_]])
+                    # the inputs' labels are i18n keys, which Gradio's Dataset prints raw as column headers: none
+                    topic_examples.dataset.headers = []
                 pack_html = gr.HTML(f"<p class='ta-empty'>{t('pack_empty')}</p>", elem_id="pack", js_on_load=None)
                 with gr.Accordion(t("pack_accordion"), open=False):
                     pack_md = gr.Textbox(label=t("pack_md_label"), lines=12, interactive=False, buttons=["copy"])
 
                 def on_prepare(topic_text: str, mins: float | None, aud: str, request: gr.Request,
                                progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-                    lang = browser_language(_header(request, "accept-language"))
+                    lang = request_language(request)
                     hidden = [gr.DownloadButton(visible=False) for _ in file_keys]
                     if mins is None or not 15 <= float(mins) <= 480:
                         shown = "" if mins is None else f"{float(mins):g}"
@@ -290,8 +286,9 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     report_file = gr.DownloadButton(t("download_report"), visible=False, elem_id="report-download")
                     results_file = gr.DownloadButton(t("download_results"), visible=False)
 
-                def on_eval(cat_sel: list[str], id_text: str, be: str,
+                def on_eval(cat_sel: list[str], id_text: str, be: str, request: gr.Request,
                             progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+                    lang = request_language(request)
                     hidden = (gr.Gallery(visible=False), "", gr.DownloadButton(visible=False),
                               gr.DownloadButton(visible=False))
                     try:
@@ -299,37 +296,37 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                         from toolkit_assistant.evals.report import write_report
                         from toolkit_assistant.evals.runner import run_eval
                     except (ImportError, AttributeError):
-                        return (render_error("The evaluation module is not installed yet "
-                                             "(toolkit_assistant.evals lacks run_eval)."), "", *hidden)
+                        return render_error(ui_text("eval_missing", lang)), "", *hidden
                     id_sel = [x for x in re.split(r"[\s,;]+", id_text or "") if x]
                     unknown = [x for x in id_sel if x not in set(ids)]
                     if unknown:
-                        return (render_error(f"No gold case has the id {', '.join(unknown[:10])}. The "
-                                             f"{len(ids)} ids are in evals/gold.jsonl (for example {ids[0]})."),
-                                "", *hidden)
+                        return (render_error(ui_text("eval_unknown_ids", lang).format(
+                            ids=", ".join(unknown[:10]), n=len(ids), example=ids[0])), "", *hidden)
                     try:
                         cases = select_cases(load_cases(GOLD_CASES), cat_sel or [], id_sel)
                         if not cases:
-                            return render_error("No gold case matches that selection."), "", *hidden
-                        progress(0, desc=f"Running {len(cases)} cases")
+                            return render_error(ui_text("eval_no_match", lang)), "", *hidden
+                        progress(0, desc=ui_text("eval_running", lang).format(n=len(cases)))
                         result = run_eval(actions.assistant, cases, backend=be or None,
                                           progress=progress_adapter(progress))
                         out_dir = eval_reports_dir(settings) / time.strftime("%Y%m%d-%H%M%S")
                         report = Path(write_report(result, out_dir))
                     except (ToolkitError, OSError, ValueError) as exc:
-                        return render_error(f"The evaluation failed: {exc}"), "", *hidden
+                        return render_error(ui_text("eval_failed", lang).format(error=exc)), "", *hidden
                     folder = report if report.is_dir() else report.parent
                     data = result_data(result, folder)
-                    table, fails = render_eval(data)
+                    table, fails = render_eval(data, lang)
                     charts = sorted(str(p) for p in folder.glob("*.png"))
                     html_file = folder / "report.html"
                     json_file = folder / "results.json"
                     warns = "".join(f'<div class="ta-notice">{esc(w)}</div>' for w in data.get("warnings", []))
-                    return (f"<p>{len(cases)} cases run; report in <code>{esc(folder)}</code>.</p>{warns}", table,
+                    done = esc(ui_text("eval_done", lang)).format(n=len(cases), folder=f"<code>{esc(folder)}</code>")
+                    return (f"<p>{done}</p>{warns}", table,
                             gr.Gallery(value=charts, visible=bool(charts)), fails,
                             gr.DownloadButton(value=str(html_file), visible=html_file.is_file()),
                             gr.DownloadButton(value=str(json_file), visible=json_file.is_file()))
 
+                on_eval.__annotations__ = {"request": gr.Request}
                 run_btn.click(on_eval, [eval_cats, eval_ids, eval_backend],
                               [eval_status, eval_metrics, eval_charts, eval_fails, report_file, results_file],
                               api_name="run_eval", concurrency_limit=1, api_visibility="undocumented",
@@ -345,23 +342,26 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     add_btn = gr.Button(t("add_case_button"), elem_id="add-case")
                     case_out = gr.HTML("", js_on_load=None, elem_id="new-case-result")
 
-                def on_add_case(q: str, facts: str, cat: str, sections: str, refuse: bool) -> str:
+                def on_add_case(q: str, facts: str, cat: str, sections: str, refuse: bool,
+                                request: Any = None) -> str:
+                    lang = request_language(request)
                     fact_list = [f.strip() for f in (facts or "").splitlines() if f.strip()]
                     try:
-                        answer = actions.ask(q)
+                        answer = actions.ask(q, language=lang)
                         rec, passed, reasons, path = actions.run_added_case(
                             q, fact_list, cat or "answerable", list(as_tuple(sections)), bool(refuse))
                     except ToolkitError as exc:
                         return render_error(str(exc))
                     verdict = '<span class="ta-pass">PASS</span>' if passed else '<span class="ta-fail">FAIL</span>'
                     probs = "".join(f"<li>{esc(p)}</li>" for p in reasons)
-                    text = "The materials do not cover this question." if answer.abstained else answer.text
+                    saved_to = esc(ui_text("case_saved", lang)).format(path=f"<code>{esc(path)}</code>")
                     return (f"<p>{verdict} <code>{esc(rec['id'])}</code> {esc(answer.question)}</p>"
                             + (f"<ul>{probs}</ul>" if probs else "")
-                            + f"<blockquote class='ta-chunk'>{esc(text)}</blockquote>" + render_sources(answer)
-                            + f"<p>Saved to <code>{esc(path)}</code>. To add it to the gold set, copy this line "
-                              f"into evals/gold.jsonl:</p><pre>{esc(json.dumps(rec, ensure_ascii=False))}</pre>")
+                            + f"<blockquote class='ta-chunk'>{esc(answer.text)}</blockquote>"
+                            + render_sources(answer, lang=lang)
+                            + f"<p>{saved_to}</p><pre>{esc(json.dumps(rec, ensure_ascii=False))}</pre>")
 
+                on_add_case.__annotations__ = {"request": gr.Request}
                 add_btn.click(on_add_case, [new_q, new_facts, new_cat, new_sections, new_refuse], case_out,
                               api_name="add_case", concurrency_limit=1, api_visibility="undocumented")
 
@@ -378,7 +378,8 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     ingest_btn = gr.Button(t("ingest_button"), variant="primary", elem_id="ingest-btn")
                     ingest_out = gr.HTML("", js_on_load=None)
 
-                    def on_ingest(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+                    def on_ingest(files: list[str] | None, request: gr.Request,
+                                  progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
                         try:
                             msgs = actions.ingest_uploads(list(files or []),
                                                           progress=lambda m: progress(None, desc=m))
@@ -387,18 +388,22 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                         new_rows = actions.documents()
                         dc, kc = _filter_choices(new_rows)
                         items = "".join(f"<li>{esc(m)}</li>" for m in msgs)
-                        return (f"<ul>{items}</ul>", render_documents(new_rows), gr.Dropdown(choices=dc),
-                                gr.Dropdown(choices=kc))
+                        return (f"<ul>{items}</ul>", render_documents(new_rows, request_language(request)),
+                                gr.Dropdown(choices=dc), gr.Dropdown(choices=kc))
 
+                    on_ingest.__annotations__ = {"request": gr.Request}
                     ingest_btn.click(on_ingest, upload, [ingest_out, docs_html, doc_filter, kind_filter],
                                      api_name="ingest", concurrency_limit=1, api_visibility="undocumented")
                 else:
                     gr.HTML(f"<p class='ta-notice'>{t('uploads_off')}</p>", js_on_load=None, elem_id="uploads-off")
 
-                def on_refresh() -> tuple[Any, ...]:
+                def on_refresh(request: Any = None) -> tuple[Any, ...]:
                     new_rows = actions.documents()
                     dc, kc = _filter_choices(new_rows)
-                    return render_documents(new_rows), gr.Dropdown(choices=dc), gr.Dropdown(choices=kc)
+                    return (render_documents(new_rows, request_language(request)), gr.Dropdown(choices=dc),
+                            gr.Dropdown(choices=kc))
+
+                on_refresh.__annotations__ = {"request": gr.Request}
 
                 refresh_btn.click(on_refresh, None, [docs_html, doc_filter, kind_filter],
                                   api_name="library", api_visibility="undocumented")

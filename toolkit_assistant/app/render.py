@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit_assistant.app.i18n import ui_text
+from toolkit_assistant.app.i18n import RTL_LANGUAGES, ui_text
+from toolkit_assistant.messages import ABSTAIN, NEAREST, PARTIAL, PARTIAL_ABSENT, PARTIAL_KIND, public_notice, say
 from toolkit_assistant.session.markdown import md_text
 from toolkit_assistant.session.pack import section_label
 
@@ -103,24 +104,7 @@ JS = """() => {
     } else if (bots.length < seen) { seen = bots.length; }
   }, 400);
 }"""
-STATUS_HELP = {
-    "draft": "a draft: the final text may differ",
-    "final": "the final, adopted text",
-    "summary": "a study summary written for this project, not the official text",
-}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
-
-
-_BACKEND_FAILED = re.compile(r"^The (\S+) backend is unavailable \(.*\); showing the extractive answer\.?$", re.S)
-
-
-def public_notice(notice: str) -> str:
-    """A notice as users see it: a backend failure without the exception, setting names or addresses
-    (those go to the server log)."""
-    m = _BACKEND_FAILED.match(notice or "")
-    if m:
-        return f"The {m.group(1)} backend is unavailable; showing the extractive answer."
-    return notice
 
 
 def esc(text: object) -> str:
@@ -160,11 +144,15 @@ def highlight(chunk_text: str, quote: str | Sequence[str]) -> str:
     return "".join(out)
 
 
-def status_badge(status: str) -> str:
-    """A coloured badge for a document's status (draft / final / summary)."""
-    key = status if status in STATUS_HELP else "other"
-    tip = STATUS_HELP.get(status, "status as given by the document")
-    return f'<span class="ta-status ta-status-{key}" title="{esc(tip)}">{esc(status or "unknown")}</span>'
+def status_badge(status: str, lang: str = "en") -> str:
+    """A coloured badge for a document's status (draft / final / summary / original), named in the language."""
+    named = {"draft": (ui_text("status_draft", lang), ui_text("status_draft_help", lang)),
+             "final": (ui_text("status_final", lang), ui_text("status_final_help", lang)),
+             "summary": (ui_text("status_summary", lang), ui_text("status_summary_help", lang)),
+             "original": (ui_text("status_original", lang), ui_text("status_original_help", lang))}
+    label, tip = named.get(status, (status or "unknown", ui_text("status_other_help", lang)))
+    key = status if status in ("draft", "final", "summary") else "other"
+    return f'<span class="ta-status ta-status-{key}" title="{esc(tip)}">{esc(label)}</span>'
 
 
 def page_text(chunk: Any) -> str:
@@ -185,9 +173,11 @@ def outcome_label(answer: Answer, lang: str = "en") -> tuple[str, str]:
     return outcome, labels[outcome]
 
 
-def _source_link(c: Citation) -> str:
+def _source_link(c: Citation, lang: str = "en") -> str:
     url = safe_url(getattr(c, "source_url", "") or c.chunk.source_url)
-    return f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">source</a>' if url else "no link"
+    if not url:
+        return esc(ui_text("no_link", lang))
+    return f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(ui_text("source_link", lang))}</a>'
 
 
 def _rests_on(cits: Sequence[Citation], status: str, lang: str) -> str:
@@ -223,7 +213,7 @@ def render_citation(c: Citation | Sequence[Citation], lang: str = "en") -> str:
     parts = [esc(section_label(ch.section, ch.section_title))]
     if page_text(ch):
         parts.append(esc(page_text(ch)))
-    parts += [esc(ch.year or "year unknown"), status_badge(ch.status), _source_link(first)]
+    parts += [esc(ch.year or ui_text("year_unknown", lang)), status_badge(ch.status, lang), _source_link(first, lang)]
     meta = " · ".join(parts)
     numbers = "".join(f'<span class="ta-n">[{x.n}]</span>' for x in cits)
     anchors = "".join(f'<span id="source-{x.n}" class="ta-anchor"></span>' for x in cits[1:])
@@ -262,12 +252,12 @@ def render_sources(answer: Answer | None, *, empty: str | None = None, lang: str
     parts += [f'<div class="ta-notice">{esc(public_notice(n))}</div>' for n in answer.notices]
     if filter_note and not answer.abstained:
         parts.append(f'<div class="ta-notice ta-filter-decline">{esc(filter_note)}</div>')
-    if answer.abstained:
+    if answer.abstained:  # the assistant's own decline and nearest topics (messages.py), in the interface language
         topics = "".join(f"<li>{esc(t)}</li>" for t in useful_topics(answer))
-        head = esc(filter_note) if filter_note else "The materials do not cover this question, so no answer is given."
+        head = esc(filter_note or say(ABSTAIN, lang))
         parts.append(
             f'<div class="ta-declined"><strong>{head}</strong>'
-            + (f"<p>Nearest topics they do cover:</p><ul>{topics}</ul>" if topics else "")
+            + (f"<p>{esc(say(NEAREST, lang))}</p><ul>{topics}</ul>" if topics else "")
             + "</div>"
         )
     parts += [render_citation(g, lang) for g in group_citations(answer.citations)]
@@ -279,29 +269,63 @@ def render_error(message: str) -> str:
     return f'<div class="ta-error">{esc(message)}</div>'
 
 
+# a run of left-to-right text (a document's title, a topic, a searched query) inside a right-to-left sentence
+_LTR_RUN = re.compile(r"[“\"(\[]*[A-Za-z][^\u0590-\u08ff\ufb1d-\ufefc]*[A-Za-z0-9)\]”\"]")
+
+
+def md_bidi(text: str, lang: str) -> str:
+    """md_escape(text), and in a right-to-left language each left-to-right run isolated in <bdi>, so the
+    English names inside an Arabic sentence keep their order and their brackets."""
+    if lang not in RTL_LANGUAGES:
+        return md_escape(text)
+    out, pos = [], 0
+    for m in _LTR_RUN.finditer(text):
+        out += [md_escape(text[pos:m.start()]), f"<bdi>{md_escape(m.group())}</bdi>"]
+        pos = m.end()
+    return "".join(out) + md_escape(text[pos:])
+
+
+def split_lead(text: str, lang: str) -> tuple[str, str]:
+    """A partial answer's text as (what the materials do not say, the closest passages cited after it)."""
+    templates = [say(PARTIAL, lang), say(PARTIAL_ABSENT, lang), *PARTIAL_KIND.get(lang, PARTIAL_KIND["en"]).values()]
+    for template in templates:
+        tail = template[template.rfind("}") + 1:]
+        at = text.find(tail) if tail.strip() else -1
+        if at >= 0:
+            return text[:at + len(tail)], text[at + len(tail):].strip()
+    return "", text
+
+
 def link_markers(md: str) -> str:
     """Escaped [n] markers (\\[n\\]) of a chat message turned into links to their passage (#source-n)."""
     return re.sub(r"\\\[(\d+)\\\]", lambda m: f"[\\[{m.group(1)}\\]](#source-{m.group(1)})", md)
 
 
 def chat_text(answer: Answer, asked: str, effective: str, lang: str = "en", filter_note: str = "") -> str:
-    """The assistant's chat message: its outcome label, answer text (escaped for Markdown, [n] linked to their
-    passage), decline, notices."""
+    """The assistant's chat message: its outcome label, then the answer's text as the assistant gave it (a decline
+    or a partial answer in the language it was asked for: the interface's; escaped for Markdown, [n] linked to
+    their passage), then its notices."""
     _key, label = outcome_label(answer, lang)
     lines: list[str] = [f"**{md_escape(label)}**"]
     if filter_note:
         lines.append(f"**{md_escape(filter_note)}**")
-    if answer.abstained:
-        if not filter_note:
-            lines.append("**The materials do not cover this question, so no answer is given.**")
+    decline = say(ABSTAIN, lang)
+    if answer.abstained and filter_note:  # the filter, not the materials, declined: say so instead
         if useful_topics(answer):
-            lines.append("Nearest topics they do cover: " + "; ".join(md_escape(t) for t in useful_topics(answer)))
+            lines.append(md_escape(say(NEAREST, lang) + " " + "; ".join(useful_topics(answer))))
+    elif answer.abstained and answer.text.startswith(decline):
+        lines.append(f"**{md_escape(decline)}**")
+        if answer.text[len(decline):].strip():
+            lines.append(md_bidi(answer.text[len(decline):].strip(), lang))
+    elif answer.outcome == "partial" and split_lead(answer.text, lang)[0]:
+        lead, cited = split_lead(answer.text, lang)  # the cited passages in a paragraph of their own
+        lines += [md_bidi(lead, lang)] + ([link_markers(md_escape(cited))] if cited else [])
     else:
         lines.append(link_markers(md_escape(answer.text)))
     for notice in answer.notices:
-        lines.append(f"_Note: {md_escape(public_notice(notice))}_")
+        lines.append(f"_{md_bidi(ui_text('note_prefix', lang) + ' ' + public_notice(notice), lang)}_")
     if effective != asked:
-        lines.append(f"_Searched as: {md_escape(effective)}_")
+        lines.append(f"_{md_bidi(ui_text('searched_as', lang).format(query=effective), lang)}_")
     return "\n\n".join(lines)
 
 
@@ -316,21 +340,21 @@ def render_checking(lang: str = "en") -> str:
     return f'<div class="ta-sources"><div class="ta-notice ta-checking">{notice}</div></div>'
 
 
-def answer_markdown(answer: Answer, asked: str | None = None) -> str:
-    """An answer with its citations as a Markdown document (for copy and download)."""
-    out = ["# Question", "", md_text(asked or answer.question), ""]
+def answer_markdown(answer: Answer, asked: str | None = None, lang: str = "en") -> str:
+    """An answer with its citations as a Markdown document (for copy and download), headed in the language."""
+    out = [f"# {ui_text('md_question', lang)}", "", md_text(asked or answer.question), ""]
     if asked and asked != answer.question:
-        out += [f"_Searched as: {md_text(answer.question)}_", ""]
-    out += ["## Answer", ""]
+        out += [f"_{md_text(ui_text('searched_as', lang).format(query=answer.question))}_", ""]
+    out += [f"## {ui_text('md_answer', lang)}", ""]
     if answer.abstained:
-        out.append("The materials do not cover this question, so no answer is given.")
+        out.append(md_text(say(ABSTAIN, lang)))
         if useful_topics(answer):
-            out += ["", "Nearest topics they do cover:", ""] + [f"- {md_text(t)}" for t in useful_topics(answer)]
+            out += ["", md_text(say(NEAREST, lang)), ""] + [f"- {md_text(t)}" for t in useful_topics(answer)]
     else:
         out.append(md_text(answer.text))
-    out += [f"\n> Note: {md_text(n)}" for n in answer.notices]
+    out += [f"\n> {md_text(ui_text('note_prefix', lang) + ' ' + public_notice(n))}" for n in answer.notices]
     if answer.citations:
-        out += ["", "## Sources", ""]
+        out += ["", f"## {ui_text('md_sources', lang)}", ""]
     for c in answer.citations:
         ch = c.chunk
         url = safe_url(ch.source_url)
@@ -339,17 +363,17 @@ def answer_markdown(answer: Answer, asked: str | None = None) -> str:
             f"({md_text(ch.year)}, {md_text(ch.status)}); chunk `{ch.id}`" + (f"; <{url}>" if url else "") + "  "
         )
         out += [f"    “{md_text(c.quote)}”", ""]
-    out.append(f"_Answered by toolkit-assistant ({answer.backend}) on {time.strftime('%Y-%m-%d %H:%M')}._")
+    when = time.strftime("%Y-%m-%d %H:%M")
+    out.append(f"_{md_text(ui_text('md_answered_by', lang).format(backend=answer.backend, when=when))}_")
     return "\n".join(out).rstrip() + "\n"
 
 
-def render_documents(rows: Iterable[dict[str, Any]]) -> str:
-    """The library table: one row per document, every value escaped."""
+def render_documents(rows: Iterable[dict[str, Any]], lang: str = "en") -> str:
+    """The library table: one row per document, every value escaped, headed in the language."""
     rows = list(rows)
     if not rows:
-        return '<p class="ta-empty">The index holds no documents yet.</p>'
-    head = "".join(f"<th>{h}</th>" for h in ("Document", "id", "kind", "year", "status", "language",
-                                              "chunks", "sections", "file"))
+        return f'<p class="ta-empty">{esc(ui_text("library_empty", lang))}</p>'
+    head = "".join(f"<th>{esc(h)}</th>" for h in ui_text("library_columns", lang).split("|"))
     body = []
     for r in rows:
         url = safe_url(str(r.get("source_url", "")))
@@ -358,87 +382,13 @@ def render_documents(rows: Iterable[dict[str, Any]]) -> str:
         body.append(
             "<tr>" + "".join(f"<td>{v}</td>" for v in (
                 title, f"<code>{esc(r.get('doc_id'))}</code>", esc(r.get("kind")), esc(r.get("year")),
-                status_badge(str(r.get("status", ""))), esc(r.get("language")), esc(r.get("chunks")),
+                status_badge(str(r.get("status", "")), lang), esc(r.get("language")), esc(r.get("chunks")),
                 esc(len(r.get("sections", []))), esc(Path(str(r.get("path", ""))).name),
             )) + "</tr>"
         )
     total = sum(int(r.get("chunks", 0)) for r in rows)
-    return (f"<p>{len(rows)} documents, {total} chunks.</p>"
+    return (f"<p>{esc(ui_text('library_counts', lang).format(docs=len(rows), chunks=total))}</p>"
             f'<div class="ta-scroll"><table class="ta-table"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
-def _num(v: Any) -> str:
-    if v is None:
-        return "n/a"
-    if isinstance(v, float):
-        return f"{v:.3f}"
-    return esc(v)
-
-
-MAX_FAILURES_SHOWN = 200
-
-
-def render_eval(data: dict[str, Any]) -> tuple[str, str]:
-    """(metrics table HTML, failing cases HTML) from results.json (see toolkit_assistant.evals.results.EvalResult.to_dict)."""
-    metrics: dict[str, Any] = data.get("metrics") or {}
-    gate = data.get("gate") or {}
-    gated = {str(r.get("metric")): r for r in gate.get("rows", []) if isinstance(r, dict)}
-    rows = []
-    for name in list(gated) + [n for n in metrics if n not in gated]:
-        m = metrics.get(name) or {}
-        g = gated.get(name)
-        score = m.get("score", g.get("score") if g else None)
-        counts = f"{_num(m.get('numerator'))} / {_num(m.get('denominator'))}" if "denominator" in m else ""
-        target = f"{esc(g.get('op', ''))} {_num(g.get('target'))}" if g else ""
-        verdict = ""
-        if g is not None:
-            verdict = ("n/a" if g.get("passed") is None else '<span class="ta-pass">pass</span>' if g.get("passed")
-                       else '<span class="ta-fail">FAIL</span>')
-        rows.append(f"<tr><td>{esc(name)}</td><td>{_num(score)}</td><td>{counts}</td><td>{target}</td>"
-                    f"<td>{verdict}</td></tr>")
-    failing = [c for c in data.get("cases", []) if isinstance(c, dict) and c.get("passed") is False]
-    total = len([c for c in data.get("cases", []) if isinstance(c, dict)])
-    head = ""
-    if gate:
-        if not gate.get("passed"):
-            head = ('<p><strong>Quality gate: <span class="ta-fail">FAILED</span></strong> (a gated metric '
-                    "misses its target)</p>")
-        elif failing:
-            head = ('<p><strong>Quality gate: <span class="ta-warn">passed, with '
-                    f"{len(failing)} failing cases</span></strong></p>"
-                    '<p class="ta-notice ta-gate-scope">The gate checks only the metrics marked in its column '
-                    "below, against their targets. Cases outside those metrics (for example questions in other "
-                    "languages, or categories the gate does not measure) can fail without failing the gate: "
-                    f"{len(failing)} of {total} cases failed; they are listed below by category.</p>")
-        else:
-            head = '<p><strong>Quality gate: <span class="ta-pass">passed</span></strong></p>'
-    table = head + (('<table class="ta-table"><thead><tr><th>metric</th><th>score</th><th>counts</th>'
-                     f"<th>target</th><th>gate</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
-                    if rows else '<p class="ta-empty">No metrics in the result.</p>')
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for c in failing[:MAX_FAILURES_SHOWN]:
-        lang = str(c.get("language") or "")
-        key = str(c.get("category", "")) + (f" ({lang})" if lang and lang != "en" else "")
-        groups.setdefault(key, []).append(c)
-    blocks = []
-    for key, cases in groups.items():
-        items = []
-        for c in cases:
-            reasons = c.get("reasons") or ([c["error"]] if c.get("error") else [])
-            answer = c.get("answer")
-            text = str(answer.get("answer", "") if isinstance(answer, dict) else c.get("answer_text") or "")
-            short = text if len(text) <= 160 else text[:157].rstrip() + "..."
-            full = (f"<details><summary>{esc(short)}</summary><div class='ta-chunk'>{esc(text)}</div></details>"
-                    if len(text) > 160 else esc(text))
-            items.append(f"<tr><td><code>{esc(c.get('id', ''))}</code></td><td>{esc(c.get('question', ''))}</td>"
-                         f"<td>{esc('; '.join(map(str, reasons)))}</td><td>{full}</td></tr>")
-        blocks.append(f'<details class="ta-fail-group"><summary><strong>{esc(key)}</strong>: {len(cases)} failing'
-                      '</summary><table class="ta-table"><thead><tr><th>id</th><th>question</th>'
-                      f"<th>why it failed</th><th>answer</th></tr></thead><tbody>{''.join(items)}</tbody></table>"
-                      "</details>")
-    more = (f"<p>{len(failing) - MAX_FAILURES_SHOWN} more failing cases are in results.json.</p>"
-            if len(failing) > MAX_FAILURES_SHOWN else "")
-    fails = (f"<h3>Failing cases ({len(failing)})</h3><p>Open a category to see its cases; a long answer opens "
-             f"on a click.</p>{''.join(blocks)}{more}") if blocks else '<p class="ta-pass">No failing cases.</p>'
-    return table, fails
