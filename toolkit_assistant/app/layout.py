@@ -372,8 +372,10 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
                     def on_ingest(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
                         try:
-                            msgs = actions.ingest_uploads(list(files or []),
-                                                          progress=lambda m: progress(None, desc=m))
+                            # "file k/n name, page p/m", then the embeddings, on the progress bar
+                            msgs = actions.ingest_uploads(
+                                list(files or []), progress=lambda m: progress(None, desc=m),
+                                on_step=lambda step: progress(step.fraction(), desc=step.message()))
                         except ToolkitError as exc:
                             return render_error(str(exc)), gr.skip(), gr.skip(), gr.skip()
                         new_rows = actions.documents()
