@@ -51,7 +51,7 @@ def court_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, C
 
     location = EmbeddedLocation(index)
     key_chunk = next(c for c in load_chunks(location, location.read_manifest()) if KEY in c.text)
-    proc, url = start_app(index, base, extra_env={"TOOLKIT_AUTH": ":".join(AUTH)})
+    proc, url = start_app(index, base, extra_env={"TOOLKIT_AUTH": ":".join(AUTH), "TOOLKIT_ALLOW_UPLOADS": "true"})
     try:
         yield url, facts, key_chunk.id
     finally:
@@ -140,5 +140,37 @@ def test_a_citation_opens_its_page_with_the_quote_highlighted(court_app: tuple[s
             view.locator("#next-page").click()
             view.wait_for_function("document.querySelector('#page-label').innerText === 'p. 3'")
             assert view.locator(".ta-hl").count() == 0
+        finally:
+            browser.close()
+
+
+def test_the_library_shows_file_and_page_progress_while_a_long_pdf_is_added(
+        court_app: tuple[str, CourtFacts, str], tmp_path: Path) -> None:
+    pytest.importorskip("fpdf")
+    from playwright.sync_api import sync_playwright
+
+    from toolkit_assistant.bench.pdfpages import write_reports
+    from toolkit_assistant.config import REPO_ROOT
+
+    url, _, _ = court_app
+    [report] = write_reports(tmp_path / "upload", 60, REPO_ROOT / "corpus")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        try:
+            pg = ctx.new_page()
+            pg.set_default_timeout(180_000)
+            _sign_in(pg, url)
+            pg.get_by_role("tab", name="Library").click()
+            pg.locator("#upload input[type=file]").set_input_files(str(report))
+            pg.wait_for_function("document.querySelector('#upload').innerText.includes('report-001')")
+            pg.click("#ingest-btn")
+            # the progress bar's text: the file and the page being read, then the embeddings
+            pg.wait_for_function("/file 1\\/1 report-001\\.pdf, page \\d+\\/60/.test(document.body.innerText)")
+            pg.screenshot(path=str(SHOTS / "13-07-library-progress.png"), full_page=True)
+            seen = pg.evaluate("document.body.innerText.match(/file 1\\/1 report-001\\.pdf, page \\d+\\/60/)[0]")
+            assert seen.startswith("file 1/1 report-001.pdf, page ")
+            pg.wait_for_function("document.body.innerText.includes('report-001.pdf: added')", timeout=900_000)
+            assert "report-001" in pg.inner_text("#library-table")
         finally:
             browser.close()

@@ -16,6 +16,7 @@ def test_steps_read_as_file_k_of_n_and_page_p_of_m() -> None:
     step = IngestStep("read", "all-MiniLM-L6-v2", 2, 5, "/srv/pdfs/report.pdf", 37, 120)
     assert step.message() == "file 2/5 report.pdf, page 37/120"
     assert step.fraction() == pytest.approx((1 + 37 / 120) / 5)
+    assert IngestStep("read", "m", 2, 5).fraction() == pytest.approx(1 / 5)  # file 2 starts: 1 of 5 done
     embed = IngestStep("embed", "multilingual-e5-small", what="sentences", done=2048, total=15926)
     assert embed.message() == "multilingual-e5-small: embedding sentences 2048/15926"
     assert embed.fraction() == pytest.approx(2048 / 15926)

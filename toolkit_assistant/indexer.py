@@ -47,7 +47,7 @@ class IngestStep:
     def fraction(self) -> float:
         """How far this stage is, 0..1."""
         if self.stage == "read":
-            part = self.page / self.pages if self.pages else 1.0
+            part = self.page / self.pages if self.pages else 0.0  # a file starts (its pages follow)
             return min(1.0, (self.file_no - 1 + part) / max(self.files, 1))
         return min(1.0, self.done / max(self.total, 1))
 

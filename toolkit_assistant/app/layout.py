@@ -385,7 +385,8 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                                 gr.Dropdown(choices=kc))
 
                     ingest_btn.click(on_ingest, upload, [ingest_out, docs_html, doc_filter, kind_filter],
-                                     api_name="ingest", concurrency_limit=1, api_visibility="undocumented")
+                                     api_name="ingest", concurrency_limit=1, api_visibility="undocumented",
+                                     show_progress_on=[ingest_out])  # one progress bar, under the button
                 else:
                     gr.HTML(f"<p class='ta-notice'>{t('uploads_off')}</p>", js_on_load=None, elem_id="uploads-off")
 
