@@ -79,6 +79,16 @@ def test_the_original_page_needs_the_login(court_app: tuple[str, CourtFacts, str
         assert wrong.get("original/image", params={"chunk": chunk_id}).status_code == 401
 
 
+def _signed_in(p: Any, url: str, timeout_ms: int) -> tuple[Any, Any, Any]:
+    """(browser, context, page): a fresh headless Chromium signed in to the app through its login form."""
+    browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    pg.set_default_timeout(timeout_ms)
+    _sign_in(pg, url)
+    return browser, ctx, pg
+
+
 def _sign_in(pg: Any, url: str) -> None:
     pg.goto(url)
     pg.locator("input").first.wait_for(state="visible")
@@ -96,12 +106,8 @@ def test_a_citation_opens_its_page_with_the_quote_highlighted(court_app: tuple[s
     url, facts, chunk_id = court_app
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        browser, ctx, pg = _signed_in(p, url, 60_000)
         try:
-            pg = ctx.new_page()
-            pg.set_default_timeout(60_000)
-            _sign_in(pg, url)
             _ask(pg, QUESTION)
             card = pg.locator(f'#sources-panel .ta-source[data-chunk="{chunk_id}"]')
             card.wait_for(state="visible")
@@ -155,12 +161,8 @@ def test_the_library_shows_file_and_page_progress_while_a_long_pdf_is_added(
     url, _, _ = court_app
     [report] = write_reports(tmp_path / "upload", 60, REPO_ROOT / "corpus")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        browser, _ctx, pg = _signed_in(p, url, 180_000)
         try:
-            pg = ctx.new_page()
-            pg.set_default_timeout(180_000)
-            _sign_in(pg, url)
             pg.get_by_role("tab", name="Library").click()
             pg.locator("#upload input[type=file]").set_input_files(str(report))
             pg.wait_for_function("document.querySelector('#upload').innerText.includes('report-001')")

@@ -5,6 +5,7 @@ PDF pages (generated reports or real PDFs cut to the page count asked for)."""
 from __future__ import annotations
 
 from pathlib import Path
+
 import pytest
 
 from tests.court_pdf import make_court_pdf
