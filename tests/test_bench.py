@@ -161,7 +161,8 @@ def test_bench_json_on_a_tiny_corpus(small_corpus: Path, tmp_path: Path) -> None
     out = tmp_path / "bench-out"
     result = CliRunner().invoke(
         cli,
-        ["bench", "--json", "--questions", str(questions), "--out", str(out), "--repeats", "1", "--scale", "1,3"],
+        ["bench", "--json", "--questions", str(questions), "--out", str(out), "--repeats", "1", "--scale", "1,3",
+         "--pdf-pages", "3"],
         env={"TOOLKIT_CORPUS_DIR": str(small_corpus)},
         catch_exceptions=False,
     )
@@ -198,6 +199,12 @@ def test_bench_json_on_a_tiny_corpus(small_corpus: Path, tmp_path: Path) -> None
         assert 0.0 <= row["recall_at_5"] <= 1.0
     assert rows[3]["index_mb"] > rows[1]["index_mb"]
     assert any("perturbed vectors" in n for n in data["notes"])
+
+    pdf = data["pdf_ingest"]  # --pdf-pages 3: generated reports through `ingest` in its own process
+    assert pdf["pages"] == 3 and pdf["files"] == 1 and pdf["chunks"] > 0 and pdf["embedding"] == "minilm"
+    assert pdf["pages_per_s"] > 0 and pdf["peak_rss_mb"] > 50 and pdf["cpu_s"] > 0
+    assert pdf["seconds_per_1000_pages"] == pytest.approx(pdf["seconds"] * 1000 / 3, rel=0.01)
+    assert {"read_s", "embed_sentences_s", "embed_chunks_s"} <= set(pdf["timings_s"])
 
     targets = {t["figure"]: t for t in data["targets"]}
     assert set(targets) >= {"latency_ms.p50", "latency_ms.p95", "cold_start_s.first_answer",

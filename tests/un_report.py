@@ -1,7 +1,7 @@
 """A generated UN-style report PDF: two columns, running header and footer, footnotes, roman-numbered front
 matter, a table of contents, hyphenated words. Laid out line by line with fpdf2, so the test knows every fact.
 
-Used by tests/test_pdftext.py and scripts/bench_pdf_ingest.py (`make_un_report(path, chapters=N)`).
+Used by tests/test_pdftext.py, tests/test_pdfpage.py and tests/test_ingest_progress.py (`make_un_report(path, chapters=N)`).
 """
 
 from __future__ import annotations

@@ -262,9 +262,7 @@ class ExtractiveGenerator:
         return score
 
 
-FOREIGN_SIM_WEIGHT = 1.0
-
-
+FOREIGN_SIM_WEIGHT = 1.0  # a foreign question's sentences: the stretched similarity counts in full
 # a question in another language cannot share words with an English index; its meaning carries more weight
 FOREIGN_BONUS = 0.10
 UNKNOWN_NAME_PENALTY = 0.22  # a capitalised word the materials never use ("Singapore", "Neurotechnology")
@@ -444,10 +442,7 @@ def announces(sentence: str, profile: QuestionProfile) -> int:
     return 0
 
 
-_COUNT_WORDS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12,
-}
+_COUNT_WORDS = {w: n for n, w in enumerate(("two three four five six seven eight nine ten eleven twelve").split(), 2)}
 MAX_ANNOUNCED = 8
 
 

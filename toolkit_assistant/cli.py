@@ -43,8 +43,9 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, as_json: 
     s = cli_settings(ctx)
     targets = list(paths) or [s.corpus_dir]
     try:
-        report = ingest_with(s, targets, rebuild=rebuild,
-                             progress=None if as_json else (lambda m: click.echo(f"  {m}", err=True)))
+        say = None if as_json else (lambda m: click.echo(f"  {m}", err=True))
+        report = ingest_with(s, targets, rebuild=rebuild, progress=say,
+                             on_step=None if say is None else step_printer(say))
     except ToolkitError as exc:
         raise click.ClickException(str(exc)) from exc
     for file, reason in report.skipped:
@@ -56,7 +57,9 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, as_json: 
     else:
         click.echo(
             f"Indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f} s "
-            f"({report.chunks_per_s:.0f} chunks/s): {len(report.added)} added, {len(report.updated)} updated, "
+            f"({report.chunks_per_s:.0f} chunks/s" + (f", {report.pages} PDF pages, {report.pages / report.seconds:.2f} "
+                                                     "pages/s" if report.pages and report.seconds else "")
+            + f"): {len(report.added)} added, {len(report.updated)} updated, "
             f"{len(report.removed)} removed, {len(report.unchanged)} unchanged. Index: {report.index}"
         )
     if not as_json:
@@ -68,6 +71,20 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, as_json: 
     if report.skipped:
         click.echo(f"{len(report.skipped)} file(s) skipped; the rest were indexed.", err=True)
         ctx.exit(EXIT_SKIPPED)
+
+
+def step_printer(say: Any, every_pages: int = 25) -> Any:
+    """An on_step callback that prints 'file k/n name, page p/m' every `every_pages` pages (and at a file's first
+    and last page), and each batch of embeddings."""
+
+    def on_step(step: Any) -> None:
+        if step.stage == "read" and step.pages and not (step.page in (1, step.pages) or step.page % every_pages == 0):
+            return
+        if step.stage == "read" and not step.file:
+            return  # a file starts: its pages follow (a text file says nothing until it is done)
+        say(step.message())
+
+    return on_step
 
 
 _OUTCOME = {"answered": "Answered", "partial": "Partly covered", "none": "Not covered"}

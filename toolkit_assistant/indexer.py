@@ -21,6 +21,37 @@ from toolkit_assistant.store import (
 from toolkit_assistant.types import Chunk
 
 
+@dataclass(frozen=True)
+class IngestStep:
+    """Where a long ingest is: reading file k of n (at page p of m), or embedding the sentences or chunks of an
+    index (done of total texts)."""
+
+    stage: str  # "read" | "embed"
+    index: str = ""  # the embedding model of the index being built
+    file_no: int = 0
+    files: int = 0
+    file: str = ""
+    page: int = 0
+    pages: int = 0
+    what: str = ""  # embed: "sentences" or "chunks"
+    done: int = 0
+    total: int = 0
+
+    def message(self) -> str:
+        """'file 2/5 report.pdf, page 37/120', or 'all-MiniLM-L6-v2: embedding sentences 2048/15926'."""
+        if self.stage == "read":
+            where = f"file {self.file_no}/{self.files} {Path(self.file).name}"
+            return where + (f", page {self.page}/{self.pages}" if self.pages else "")
+        return f"{self.index}: embedding {self.what} {self.done}/{self.total}"
+
+    def fraction(self) -> float:
+        """How far this stage is, 0..1."""
+        if self.stage == "read":
+            part = self.page / self.pages if self.pages else 0.0  # a file starts (its pages follow)
+            return min(1.0, (self.file_no - 1 + part) / max(self.files, 1))
+        return min(1.0, self.done / max(self.total, 1))
+
+
 @dataclass
 class IngestReport:
     """What an ingest did."""
@@ -40,6 +71,10 @@ class IngestReport:
     removed_generations: list[str] = field(default_factory=list)
     keep_generations: int = 2
     notices: list[str] = field(default_factory=list)
+    pages: int = 0  # PDF pages read
+    # seconds of each stage: read (files to chunks), embed_sentences, embed_chunks, vectors_store, files
+    timings: dict[str, float] = field(default_factory=dict)
+    indexes: list[dict[str, Any]] = field(default_factory=list)  # with TOOLKIT_EMBEDDING=auto: each index's figures
 
     @property
     def chunks_per_s(self) -> float:
@@ -64,6 +99,10 @@ class IngestReport:
             "removed_generations": self.removed_generations,
             "keep_generations": self.keep_generations,
             "notices": self.notices,
+            "pages": self.pages,
+            "pages_per_s": round(self.pages / self.seconds, 2) if self.pages and self.seconds > 0 else None,
+            "timings_s": self.timings,
+            "indexes": self.indexes,
         }
 
 
@@ -98,6 +137,8 @@ def run_ingest(
     progress: Callable[[str], None] | None = None,
     keep_generations: int = 2,
     on_page: Callable[[str, int, int], None] | None = None,
+    on_step: Callable[[IngestStep], None] | None = None,
+    read_cache: dict[tuple[str, str], Any] | None = None,
 ) -> IngestReport:
     """Bring the index up to date with the files under `paths`.
 
@@ -107,10 +148,12 @@ def run_ingest(
     After a successful ingest, the newest `keep_generations` complete generations are kept (the current
     one and, by default, the previous one) and older ones removed. A full disk removes the partial
     generation and raises DiskFullError; the previous index stays current.
-    A PDF reports each page read to `on_page(file, page_no, pages_total)`; without it, `progress` hears
-    of every 25th page and the last.
+    A PDF reports each page read to `on_page(file, page_no, pages_total)`; `on_step` hears where the ingest is
+    (IngestStep: file k/n and page p/m while reading, texts embedded so far while embedding); without either,
+    `progress` hears of every 25th page and the last. `read_cache` (shared by the builds of several indexes
+    over the same files) keeps each file's chunks by path and SHA-256, so a file is read once.
     """
-    if on_page is None and progress is not None:
+    if on_page is None and on_step is None and progress is not None:
         on_page = page_progress(progress)
     started = time.perf_counter()
     roots = [Path(p).resolve() for p in paths]
@@ -151,7 +194,8 @@ def run_ingest(
                     doc_owner[entry["doc_id"]] = key
                 else:
                     files.append(Path(key))
-        for path in files:
+        read_s = 0.0
+        for file_no, path in enumerate(files, start=1):
             key = str(path.resolve())
             if key in new_files:
                 continue
@@ -170,32 +214,35 @@ def run_ingest(
                 reuse_ids.extend(prev["chunk_ids"])
                 report.unchanged.append(str(path))
                 continue
+            t_read = time.perf_counter()
             try:
-                doc = load_document(path, max_bytes=max_bytes, on_page=on_page)
-                chunks = chunk_document(doc, size=chunk_size, overlap=chunk_overlap)
-                if not chunks:
-                    raise DocumentError(f"{path}: no text to index")
+                doc_id, title, chunks, pages = _read(path, sha, max_bytes, chunk_size, chunk_overlap,
+                                                     _page_events(on_page, on_step, embedder.name, file_no, len(files)),
+                                                     read_cache)
             except DocumentError as exc:
+                read_s += time.perf_counter() - t_read
                 report.skipped.append((str(path), str(exc).removeprefix(f"{path}: ")))
                 if prev and same_build:  # keep the last good version
                     new_files[key] = prev
                     reuse_ids.extend(prev["chunk_ids"])
                     doc_owner[prev["doc_id"]] = key
                 continue
-            if doc.doc_id in doc_owner:
+            if doc_id in doc_owner:
                 report.skipped.append(
-                    (str(path), f"document id '{doc.doc_id}' is already used by {doc_owner[doc.doc_id]}; "
+                    (str(path), f"document id '{doc_id}' is already used by {doc_owner[doc_id]}; "
                                 "give this file another id")
                 )
                 continue
-            doc_owner[doc.doc_id] = key
+            read_s += time.perf_counter() - t_read
+            doc_owner[doc_id] = key
             new_files[key] = {
                 "sha256": sha,
-                "doc_id": doc.doc_id,
-                "title": doc.title,
+                "doc_id": doc_id,
+                "title": title,
                 "chunk_ids": [c.id for c in chunks],
             }
             fresh.extend(chunks)
+            report.pages += pages
             changed = True
             (report.updated if prev else report.added).append(str(path))
         for key, entry in old_files.items():
@@ -220,7 +267,10 @@ def run_ingest(
         cache = None
         try:
             cache = EmbeddingCache(index_dir / "embedding-cache.sqlite", embedder.name)
-            write_generation(location, manifest, all_chunks, embedder, cache, progress=progress)
+            on_embed = None if on_step is None else (
+                lambda what, done, total: on_step(IngestStep("embed", embedder.name, what=what, done=done, total=total)))
+            write_generation(location, manifest, all_chunks, embedder, cache, progress=progress, on_embed=on_embed,
+                             timings=report.timings)
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
                 location.remove_generation(manifest.generation)
@@ -238,6 +288,7 @@ def run_ingest(
         finally:
             if cache is not None:
                 cache.close()
+        report.timings = {"read_s": round(read_s, 3), **report.timings}
         report.removed_generations = prune_generations(location, manifest.generation, keep_generations)
         report.generation = manifest.generation
         report.documents = len(new_files)
@@ -245,6 +296,55 @@ def run_ingest(
         report.new_chunks = len(fresh)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _read(path: Path, sha: str, max_bytes: int | None, size: int, overlap: int, on_page: Any,
+          cache: dict[tuple[str, str], Any] | None) -> tuple[str, str, list[Chunk], int]:
+    """(doc id, title, chunks, PDF pages) of a file, from `cache` when this content was read already.
+
+    Raises:
+        DocumentError: the file cannot be read, or holds no text to index.
+    """
+    key = (str(path.resolve()), f"{sha}:{size}:{overlap}:{CHUNKER_VERSION}")
+    if cache is not None and key in cache:
+        got = cache[key]
+        if isinstance(got, DocumentError):
+            raise got
+        return got
+    seen = [0]
+
+    def counted(file: str, page: int, pages: int) -> None:
+        seen[0] = pages
+        if on_page is not None:
+            on_page(file, page, pages)
+
+    try:
+        doc = load_document(path, max_bytes=max_bytes, on_page=counted)
+        chunks = chunk_document(doc, size=size, overlap=overlap)
+        if not chunks:
+            raise DocumentError(f"{path}: no text to index")
+    except DocumentError as exc:
+        if cache is not None:
+            cache[key] = exc
+        raise
+    out = (doc.doc_id, doc.title, chunks, seen[0])
+    if cache is not None:
+        cache[key] = out
+    return out
+
+
+def _page_events(on_page: Any, on_step: Any, index: str, file_no: int, files: int) -> Any:
+    """The on_page callback for one file: on_page itself, and on_step told 'file k/n, page p/m'."""
+    if on_step is not None:
+        on_step(IngestStep("read", index, file_no, files))
+
+    def both(file: str, page: int, pages: int) -> None:
+        if on_page is not None:
+            on_page(file, page, pages)
+        if on_step is not None:
+            on_step(IngestStep("read", index, file_no, files, file, page, pages))
+
+    return both if (on_page is not None or on_step is not None) else None
 
 
 def _usable_old(location: Location, embedding: str, rebuild: bool) -> tuple[Manifest | None, list[str]]:

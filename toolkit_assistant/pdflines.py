@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 import statistics
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from toolkit_assistant.text import normalise
 
+# PDFium is not thread-safe, not even across documents (pypdfium2's docs): every call into it in this process
+# (ingest's extraction, the app's page images) holds this lock
+PDFIUM_LOCK = threading.RLock()
 
 @dataclass(frozen=True)
 class Line:

@@ -26,7 +26,7 @@ from typing import Any
 
 from toolkit_assistant.errors import DocumentError
 from toolkit_assistant.paragraphs import join_paragraph
-from toolkit_assistant.pdflines import Line, pdfium_lines
+from toolkit_assistant.pdflines import PDFIUM_LOCK, Line, pdfium_lines
 from toolkit_assistant.structure import Block, parse_heading, roman_value
 from toolkit_assistant.text import normalise
 
@@ -199,7 +199,8 @@ def _read_pages(path: Path, reader: Any, labels: list[str], on_page: OnPage | No
         try:
             import pypdfium2 as pdfium
 
-            pdfium_doc = pdfium.PdfDocument(str(path))
+            with PDFIUM_LOCK:
+                pdfium_doc = pdfium.PdfDocument(str(path))
         except ImportError:
             if engine == "pypdfium2":
                 raise DocumentError(f"{path}: pypdfium2 is not installed (pip install pypdfium2)") from None
@@ -213,7 +214,8 @@ def _read_pages(path: Path, reader: Any, labels: list[str], on_page: OnPage | No
             height = 0.0
             if pdfium_doc is not None:
                 try:
-                    lines, height = pdfium_lines(pdfium_doc, i)
+                    with PDFIUM_LOCK:  # a page at a time, so a page image can be drawn between two pages
+                        lines, height = pdfium_lines(pdfium_doc, i)
                 except Exception:  # noqa: BLE001 - one page pdfium cannot read: ask pypdf
                     lines = None
             if lines is None:
@@ -224,7 +226,8 @@ def _read_pages(path: Path, reader: Any, labels: list[str], on_page: OnPage | No
                 on_page(str(path), i + 1, n)
     finally:
         if pdfium_doc is not None:
-            pdfium_doc.close()
+            with PDFIUM_LOCK:
+                pdfium_doc.close()
     return pages, used
 
 

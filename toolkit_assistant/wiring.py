@@ -71,6 +71,7 @@ def ingest_with(
     embedder: Any = None,
     rebuild: bool = False,
     progress: Callable[[str], None] | None = None,
+    on_step: Callable[[Any], None] | None = None,
 ) -> IngestReport:
     """Bring the index the settings name up to date with `paths` (chunking and size limit from the settings).
 
@@ -80,6 +81,8 @@ def ingest_with(
         embedder: an embedder already loaded (default: the settings' model, loaded here).
         rebuild: re-read and re-embed everything, ignoring the manifest.
         progress: called with a short message now and then.
+        on_step: called with an `indexer.IngestStep` as each file, PDF page and batch of embeddings is done
+            (file k/n, page p/m; texts embedded so far), for a progress bar.
 
     Raises:
         ToolkitError: what run_ingest raises (a locked index, a model mismatch, an unreachable server).
@@ -89,6 +92,7 @@ def ingest_with(
     from toolkit_assistant.store import location_for
 
     reports = []
+    read_cache: dict[tuple[str, str], Any] = {}  # with two indexes, each file is read once
     for i, (model, index_dir, collection) in enumerate(settings.indexes()):
         if i and progress:
             progress(f"the {model} index for questions in other languages ({index_dir})")
@@ -104,6 +108,8 @@ def ingest_with(
                 rebuild=rebuild,
                 progress=progress,
                 keep_generations=settings.keep_generations,
+                on_step=on_step,
+                read_cache=read_cache,
             ))
         except OSError as exc:  # the lock file or the embedding cache on a full disk: one line, not a traceback
             import errno
@@ -120,6 +126,9 @@ def ingest_with(
     main = reports[0]
     if len(reports) > 1:
         # the run took as long as both builds; the summary counts the main index's documents
+        main.indexes = [{"embedding": model, "index": r.index, "seconds": round(r.seconds, 3), "chunks": r.chunks,
+                         "timings_s": r.timings, "up_to_date": r.up_to_date}
+                        for (model, _, _), r in zip(settings.indexes(), reports, strict=True)]
         main.seconds = sum(r.seconds for r in reports)
         main.up_to_date = all(r.up_to_date for r in reports)
     return main

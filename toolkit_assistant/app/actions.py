@@ -136,10 +136,12 @@ class AppActions:
         """Where uploaded files are kept (beside the index)."""
         return self.settings.index_dir.parent / "uploads"
 
-    def ingest_uploads(self, files: Sequence[str], progress: Callable[[str], None] | None = None) -> list[str]:
+    def ingest_uploads(self, files: Sequence[str], progress: Callable[[str], None] | None = None,
+                       on_step: Callable[[Any], None] | None = None) -> list[str]:
         """Copy uploaded files into the uploads folder and index them; one message per file.
 
-        A file that cannot be read is named with the reason; it leaves the index as it was.
+        A file that cannot be read is named with the reason; it leaves the index as it was. `on_step` hears
+        where the ingest is (an `indexer.IngestStep`: file k/n, page p/m, embeddings done).
         """
         if not self.settings.allow_uploads:
             raise InputError("Uploads are turned off on this server (TOOLKIT_ALLOW_UPLOADS=false)")
@@ -162,7 +164,7 @@ class AppActions:
         if not staged:
             return messages
         report = ingest_with(self.settings, [p for p, _ in staged.values()], embedder=self.assistant.embedder,
-                             progress=progress)
+                             progress=progress, on_step=on_step)
         bad = {str(Path(f).resolve()): reason for f, reason in report.skipped}
         for key, (dest, backup) in staged.items():
             if key in bad:

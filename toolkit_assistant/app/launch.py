@@ -9,6 +9,7 @@ from toolkit_assistant.app.i18n import ui_i18n
 from toolkit_assistant.app.i18n.direction import LANG_CSS, with_lang_js
 from toolkit_assistant.app.layout import build_ui
 from toolkit_assistant.app.pack_view import PACK_CSS
+from toolkit_assistant.app.pages import page_routes
 from toolkit_assistant.app.render import CSS, JS
 from toolkit_assistant.auth import parse_auth
 from toolkit_assistant.config import Settings, apply_offline_env
@@ -25,6 +26,7 @@ def launch(settings: Settings) -> None:
     from toolkit_assistant.openai_api import openai_router  # /v1/chat/completions, /v1/models
     app_kwargs: dict[str, Any] = {"routes": [
         *health_routes(assistant),  # GET /healthz, no login
+        *page_routes(assistant),  # GET /original/page, /image, /file: behind the login like the rest
         *openai_router(assistant, auth, concurrency=settings.concurrency_limit).routes,
     ]}
     if auth:  # every route wants the login, not only those Gradio checks (see app/login.py)

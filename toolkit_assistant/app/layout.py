@@ -381,8 +381,10 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     def on_ingest(files: list[str] | None, request: gr.Request,
                                   progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
                         try:
-                            msgs = actions.ingest_uploads(list(files or []),
-                                                          progress=lambda m: progress(None, desc=m))
+                            # "file k/n name, page p/m", then the embeddings, on the progress bar
+                            msgs = actions.ingest_uploads(
+                                list(files or []), progress=lambda m: progress(None, desc=m),
+                                on_step=lambda step: progress(step.fraction(), desc=step.message()))
                         except ToolkitError as exc:
                             return render_error(str(exc)), gr.skip(), gr.skip(), gr.skip()
                         new_rows = actions.documents()
@@ -393,7 +395,8 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
                     on_ingest.__annotations__ = {"request": gr.Request}
                     ingest_btn.click(on_ingest, upload, [ingest_out, docs_html, doc_filter, kind_filter],
-                                     api_name="ingest", concurrency_limit=1, api_visibility="undocumented")
+                                     api_name="ingest", concurrency_limit=1, api_visibility="undocumented",
+                                     show_progress_on=[ingest_out])  # one progress bar, under the button
                 else:
                     gr.HTML(f"<p class='ta-notice'>{t('uploads_off')}</p>", js_on_load=None, elem_id="uploads-off")
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit_assistant.app.i18n import RTL_LANGUAGES, ui_text
 from toolkit_assistant.messages import ABSTAIN, NEAREST, PARTIAL, PARTIAL_ABSENT, PARTIAL_KIND, public_notice, say
 from toolkit_assistant.session.markdown import md_text
+from toolkit_assistant.app.pages import page_url
 from toolkit_assistant.session.pack import section_label
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ CSS = """
 .ta-scroll {overflow-x: auto; max-width: 100%;}
 .ta-counter {font-size: .8rem; text-align: right; color: var(--body-text-color); margin-top: -.3rem;}
 .ta-counter-full {color: #b91c1c; font-weight: 600;}
-.ta-source.ta-flash {outline: 3px solid #f59e0b;}
+.ta-source.ta-flash {outline: 3px solid #f59e0b;} .ta-open-page {white-space: nowrap; font-weight: 600;}
 #filter-status .ta-filter-on {border-left: 4px solid #1d4ed8; padding: .2rem .6rem; font-size: .9rem;
   background: var(--background-fill-secondary); color: var(--body-text-color);}
 .ta-chunk {font-size: .9rem; line-height: 1.45; margin: 0; padding: .4rem .6rem; white-space: pre-wrap;
@@ -214,6 +215,10 @@ def render_citation(c: Citation | Sequence[Citation], lang: str = "en") -> str:
     if page_text(ch):
         parts.append(esc(page_text(ch)))
     parts += [esc(ch.year or ui_text("year_unknown", lang)), status_badge(ch.status, lang), _source_link(first, lang)]
+    opened = page_url(ch, [x.quote for x in cits])  # the PDF page itself, the quotes highlighted (app/pages.py)
+    if opened:
+        parts.append(f'<a class="ta-open-page" href="{esc(opened)}" target="_blank" rel="noopener" title="'
+                     f'{esc(ui_text("open_page_help", lang))}">{esc(ui_text("open_page", lang).format(page=page_text(ch)[3:]))}</a>')
     meta = " · ".join(parts)
     numbers = "".join(f'<span class="ta-n">[{x.n}]</span>' for x in cits)
     anchors = "".join(f'<span id="source-{x.n}" class="ta-anchor"></span>' for x in cits[1:])

@@ -61,9 +61,15 @@ def parse_scale(value: str) -> list[int]:
 @click.option("--profile", "profile_n", type=click.IntRange(0, 10000), default=0,
               help="Also cProfile this many warm questions (profile.txt in --out).")
 @click.option("--timeout", "timeout_s", type=float, default=600.0, show_default=True,
-              help="Longest wait for any child process (s).")
+              help="Longest wait for any child process (s); the PDF ingest may take 6 times as long.")
+@click.option("--pdf-pages", "pdf_pages", type=click.IntRange(0, 100_000), default=0, show_default=True,
+              help="Also ingest this many PDF pages into a fresh index (pages/s, peak RSS): generated reports, "
+                   "or the PDFs of --pdf. 0 leaves it out; the design target is 1000 pages in < 10 min, < 2 GB.")
+@click.option("--pdf", "pdfs", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Real PDFs (files or folders, repeatable) for --pdf-pages, taken in order.")
 def bench_command(as_json: bool, scale: str, repeats: int, out_dir: Path | None, questions_file: Path | None,
-                  cold_repeats: int, skip: tuple[str, ...], profile_n: int, timeout_s: float) -> None:
+                  cold_repeats: int, skip: tuple[str, ...], profile_n: int, timeout_s: float, pdf_pages: int,
+                  pdfs: tuple[Path, ...]) -> None:
     """Measure speed, memory and scale against baselines, on this machine."""
     factors = parse_scale(scale)
     settings = settings_or_fail()
@@ -83,6 +89,13 @@ def bench_command(as_json: bool, scale: str, repeats: int, out_dir: Path | None,
     try:
         results = _run(settings, cases, source, corpus, factors, repeats, cold_repeats, set(skip), profile_n,
                        timeout_s, work, out, log)
+        results["pdf_ingest"] = None
+        if pdf_pages:
+            from toolkit_assistant.bench.pdfpages import measure_pdf_ingest
+
+            log(f"PDF ingest: {pdf_pages} pages " + (f"of {', '.join(map(str, pdfs))}" if pdfs else "of generated reports"))
+            results["pdf_ingest"] = measure_pdf_ingest(child_env(work / "index", corpus, work), Path.cwd(), work,
+                                                       corpus, pdf_pages, list(pdfs), 6 * timeout_s)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -25,6 +25,7 @@ class ProcResult:
     seconds: float
     peak_rss_mb: float
     timed_out: bool = False
+    cpu_s: float = 0.0  # user + system CPU seconds of the child (all its threads): steadier than wall time under load
 
 
 def cli_command() -> list[str]:
@@ -65,6 +66,7 @@ def run_process(args: list[str], env: dict[str, str], timeout_s: float, cwd: Pat
             seconds=seconds,
             peak_rss_mb=usage.ru_maxrss / 1024.0,  # KiB on Linux
             timed_out=fired.is_set(),
+            cpu_s=usage.ru_utime + usage.ru_stime,
         )
 
 

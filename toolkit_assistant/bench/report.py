@@ -14,6 +14,8 @@ TARGETS: tuple[tuple[str, str, float], ...] = (
     ("cold_start_s.first_page", "<=", 10.0),
     ("ingest.seconds", "<=", 60.0),
     ("baselines.ours_hybrid.recall_at_5", ">=", 0.95),
+    ("pdf_ingest.seconds_per_1000_pages", "<=", 600.0),  # --pdf-pages (DESIGN.md: 1,000 PDF pages < 10 min)
+    ("pdf_ingest.peak_rss_mb", "<=", 2000.0),  # the peak grows with the pages: meaningful at --pdf-pages 1000
 )
 
 
@@ -174,6 +176,15 @@ def format_table(r: dict[str, Any]) -> str:
             lines.append(f"x{row['factor']:<5} {row['chunks']:>7} {row['sentences']:>9} {_fmt(row['ingest_s']):>9} "
                          f"{_fmt(row['index_mb']):>9} {_fmt(row['latency_ms']['p50']):>7} "
                          f"{_fmt(row['latency_ms']['p95']):>7} {_fmt(row['recall_at_5']):>8}")
+    pdf = r.get("pdf_ingest")
+    if pdf:
+        lines += ["", f"PDF ingest: {pdf['pages']} pages in {pdf['files']} files ({pdf['source']}), "
+                      f"TOOLKIT_EMBEDDING={pdf['embedding']}",
+                  f"{'  process start to exit (s) / pages per s':44} {_fmt(pdf['seconds'])} / {_fmt(pdf['pages_per_s'])}",
+                  f"{'  peak RSS (MB) / CPU time (s)':44} {_fmt(pdf['peak_rss_mb'])} / {_fmt(pdf['cpu_s'])}"]
+        for ix in pdf["indexes"] or [{"embedding": pdf["embedding"], "timings_s": pdf["timings_s"]}]:
+            stages = ", ".join(f"{k.removesuffix('_s')} {_fmt(v)}" for k, v in (ix.get("timings_s") or {}).items())
+            lines.append(f"  {ix['embedding']} index (s): {stages}")
     lines += ["", "targets:"]
     for t in r["targets"]:
         mark = {True: "PASS", False: "FAIL", None: "n/a"}[t["pass"]]

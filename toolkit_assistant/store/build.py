@@ -10,7 +10,8 @@ import fcntl
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -78,19 +79,30 @@ class EmbeddingCache:
         self._db.close()
 
 
-def embed_with_cache(texts: list[str], embedder: Any, cache: EmbeddingCache | None) -> np.ndarray:
-    """Embed texts, taking what the cache already has."""
+EMBED_BATCH = 256  # texts per call to the model during ingest: progress is reported after each
+
+
+def embed_with_cache(texts: list[str], embedder: Any, cache: EmbeddingCache | None,
+                     on_batch: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Embed texts, taking what the cache already has; `on_batch(done, total)` after each batch embedded.
+
+    The texts still to embed go to the model longest first, EMBED_BATCH at a time, so a batch pads little.
+    """
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
     hashes = [text_hash(t) for t in texts]
     known = cache.get_many(sorted(set(hashes))) if cache else {}
-    todo = sorted({h: t for h, t in zip(hashes, texts, strict=True) if h not in known}.items())
-    if todo:
-        vecs = embedder.embed_documents([t for _, t in todo])
-        fresh = {h: v for (h, _), v in zip(todo, vecs, strict=True)}
+    todo = sorted({h: t for h, t in zip(hashes, texts, strict=True) if h not in known}.items(),
+                  key=lambda item: (-len(item[1]), item[0]))
+    for i in range(0, len(todo), EMBED_BATCH):
+        part = todo[i : i + EMBED_BATCH]
+        vecs = embedder.embed_documents([t for _, t in part])
+        fresh = {h: v for (h, _), v in zip(part, vecs, strict=True)}
         if cache:
             cache.put_many(fresh)
         known.update(fresh)
+        if on_batch is not None:
+            on_batch(min(i + EMBED_BATCH, len(todo)), len(todo))
     return np.stack([known[h] for h in hashes]).astype(np.float32)
 
 
@@ -130,8 +142,28 @@ def write_generation(
     cache: EmbeddingCache | None,
     *,
     progress: Any = None,
+    on_embed: Callable[[str, int, int], None] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> None:
-    """Build a complete generation (vectors, sentences, BM25, chunk list) aside, then publish it."""
+    """Build a complete generation (vectors, sentences, BM25, chunk list) aside, then publish it.
+
+    Args:
+        progress: called with a short message after each stage.
+        on_embed: called as on_embed(what, done, total) while "sentences" or "chunks" are embedded.
+        timings: filled with the seconds of each stage (embed_sentences, embed_chunks, vectors_store, files).
+    """
+    clock = time.perf_counter()
+    spent = timings if timings is not None else {}
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        spent[name] = round(spent.get(name, 0.0) + now - clock, 3)
+        clock = now
+
+    def batches(what: str) -> Callable[[int, int], None] | None:
+        return None if on_embed is None else (lambda done, total: on_embed(what, done, total))
+
     gen = manifest.generation
     col_chunks, col_sents = location.collections(gen, create=True)
     sent_ids, sent_texts, sent_meta, owner = [], [], [], []
@@ -141,7 +173,8 @@ def write_generation(
             sent_texts.append(span.text)
             sent_meta.append({"chunk_id": c.id, "start": span.start, "end": span.end})
             owner.append(k)
-    svecs = embed_with_cache(sent_texts, embedder, cache)
+    svecs = embed_with_cache(sent_texts, embedder, cache, batches("sentences"))
+    lap("embed_sentences_s")
     if progress:
         progress(f"sentences {len(sent_ids)} embedded")
     if getattr(embedder, "chunk_vectors_from_sentences", False) and len(svecs):
@@ -160,7 +193,8 @@ def write_generation(
             vecs[empty] = embed_with_cache([embed_text(chunks[k]) for k in empty], embedder, cache)
         vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
     else:
-        vecs = embed_with_cache([embed_text(c) for c in chunks], embedder, cache)
+        vecs = embed_with_cache([embed_text(c) for c in chunks], embedder, cache, batches("chunks"))
+    lap("embed_chunks_s")
     for i in range(0, len(chunks), BATCH):
         part = chunks[i : i + BATCH]
         col_chunks.add(
@@ -177,6 +211,7 @@ def write_generation(
             embeddings=svecs[i : i + BATCH].tolist(),
             metadatas=sent_meta[i : i + BATCH],
         )
+    lap("vectors_store_s")
     gen_dir = location.gen_dir(gen)
     if gen_dir is not None:
         with (gen_dir / "chunks.jsonl").open("w", encoding="utf-8") as fh:
@@ -190,6 +225,7 @@ def write_generation(
         manifest.checks = file_checks(gen_dir)
     manifest.counts = {"chunks": len(chunks), "sentences": len(sent_ids)}
     location.publish(manifest)
+    lap("files_s")
 
 
 def build_bm25(chunks: list[Chunk]) -> Any:
