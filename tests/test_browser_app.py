@@ -449,7 +449,7 @@ def test_on_a_phone_the_sources_follow_the_answer_and_the_library_fits(app_url: 
             pg.wait_for_timeout(800)
             chat = pg.locator("#chat").bounding_box()
             panel = pg.locator("#sources-panel").bounding_box()
-            examples = pg.get_by_text("Example questions (click one)").bounding_box()
+            examples = pg.locator("#examples-en").get_by_text("Example questions (click one)").bounding_box()
             assert chat and panel and examples
             gap = panel["y"] - (chat["y"] + chat["height"])
             assert gap < 400, f"the Sources panel starts {gap:.0f} px below the chat"

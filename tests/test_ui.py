@@ -320,7 +320,8 @@ def test_chat_handler_streams_a_draft_then_the_verified_answer(
         FakeListChatModel(responses=[reply], sleep=0.002, error_on_chunk_number=40), "broken")
     _pending, *drafts, final = list(chat_steps(actions, question, [], [], "broken", [], [], "fr"))
     assert drafts and drafts[-1][0][-1]["content"].startswith("_Brouillon non vérifié")
-    assert "44%" in final[0][-1]["content"] and "broken backend is unavailable" in final[0][-1]["content"]
+    # the notice in the interface's language (French here), without the reason (that goes to the server log)
+    assert "44%" in final[0][-1]["content"] and "Le mode de rédaction broken n'est pas disponible ;" in final[0][-1]["content"]
 
 
 # ---------------------------------------------------------------- the real app in a subprocess
