@@ -153,11 +153,8 @@ def build_session(
     # the questions asked of the index are in the topic's language; the pack's own words in the pack's
     topic_lang = topic_language(assistant, topic, w.lang)
     asked, english = Wording(topic_lang), topic_lang == "en"
-    # a short topic in another language is asked as a question, so that its language can be told
-    probe = assistant.ask(topic if english else asked("queries.what", topic=topic), backend=backend)
-    if probe.outcome == "none":  # the topic itself is not in the materials
-        raise _not_covered(topic, probe.nearest_topics)
     # a topic in another language is searched under the materials' own name for it, when they have one
+    # (looked up first: a short topic asked as a question in another language sits low on e5's scale)
     search = topic
     notices: list[str] = []
     foreign = getattr(assistant, "foreign", None)
@@ -166,6 +163,10 @@ def build_session(
         if anchor:
             search, topic_lang, asked, english = anchor, "en", Wording("en"), True
             notices.append(w("notices.anchor", topic=topic, anchor=anchor))
+    # a short topic in another language is asked as a question, so that its language can be told
+    probe = assistant.ask(search if english else asked("queries.what", topic=topic), backend=backend)
+    if probe.outcome == "none":  # the topic itself is not in the materials
+        raise _not_covered(topic, probe.nearest_topics)
     engine = engine_for(assistant, topic_lang)
     step(0.1, w("progress.theme", theme=topic))
     found = find_sentences(engine, search, asked, english=english)

@@ -69,7 +69,7 @@ def topic_language(assistant: Assistant, topic: str, pack_lang: str = "en") -> s
     return pack_lang if known and len(unknown) * 2 > len(known) else "en"
 
 
-ANCHOR_MIN = 0.55  # rescaled similarity from which a section title names a topic given in another language
+ANCHOR_MIN = 0.45  # rescaled similarity from which a section title names a topic given in another language
 ANCHOR_MARGIN = 0.02  # ... and by which it must be closer than the next title
 
 
