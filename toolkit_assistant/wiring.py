@@ -71,6 +71,7 @@ def ingest_with(
     embedder: Any = None,
     rebuild: bool = False,
     progress: Callable[[str], None] | None = None,
+    indexes: list[tuple[str, Path, str]] | None = None,
 ) -> IngestReport:
     """Bring the index the settings name up to date with `paths` (chunking and size limit from the settings).
 
@@ -80,6 +81,7 @@ def ingest_with(
         embedder: an embedder already loaded (default: the settings' model, loaded here).
         rebuild: re-read and re-embed everything, ignoring the manifest.
         progress: called with a short message now and then.
+        indexes: which of `settings.indexes()` to bring up to date (default: all of them, the main one first).
 
     Raises:
         ToolkitError: what run_ingest raises (a locked index, a model mismatch, an unreachable server).
@@ -89,7 +91,7 @@ def ingest_with(
     from toolkit_assistant.store import location_for
 
     reports = []
-    for i, (model, index_dir, collection) in enumerate(settings.indexes()):
+    for i, (model, index_dir, collection) in enumerate(settings.indexes() if indexes is None else indexes):
         if i and progress:
             progress(f"the {model} index for questions in other languages ({index_dir})")
         try:
@@ -125,17 +127,40 @@ def ingest_with(
     return main
 
 
-def open_assistant(settings: Settings, echo: Callable[[str], None] = print) -> Assistant:
-    """Open the index the settings name; build it from the corpus first when there is none."""
+def open_in_steps(settings: Settings, say: Callable[[str], None] = print) -> Iterator[Assistant]:
+    """Open the index the settings name, building it from the corpus first when there is none (for Warmup).
+
+    Yields the Assistant as soon as it can answer: at once when the index exists. On a first run the English
+    (MiniLM) index is built and opened first; with TOOLKIT_EMBEDDING=auto the multilingual index is built after it
+    and a second Assistant, which answers every language, is yielded. `say` gets the progress.
+    """
     from toolkit_assistant.pipeline import Assistant
 
     try:
-        return Assistant.from_settings(settings)
+        opened = Assistant.from_settings(settings)
     except IndexNotBuiltError:
-        pass
-    echo(f"No index at {settings.index_dir} yet: building it from {settings.corpus_dir} (about a minute)...")
-    report = ingest_with(settings, [settings.corpus_dir], progress=lambda m: echo(f"  {m}"))
+        opened = None
+    if opened is not None:
+        yield opened
+        return
+    main, *others = settings.indexes()
+    say(f"No index at {settings.index_dir} yet: building it from {settings.corpus_dir} (about a minute)...")
+    report = ingest_with(settings, [settings.corpus_dir], progress=lambda m: say(f"  {m}"), indexes=[main])
     for file, reason in report.skipped:
-        echo(f"  skipped {file}: {reason}")
-    echo(f"Indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f} s.")
-    return Assistant.from_settings(settings)
+        say(f"  skipped {file}: {reason}")
+    say(f"Indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f} s.")
+    yield Assistant.from_settings(settings)
+    if others:
+        say(f"English questions are answered; building the index for questions in other languages ({others[0][1]})...")
+        ingest_with(settings, [settings.corpus_dir], progress=lambda m: say(f"  {m}"), indexes=others)
+        yield Assistant.from_settings(settings)
+        say("Every index is built.")
+
+
+def open_assistant(settings: Settings, echo: Callable[[str], None] = print) -> Assistant:
+    """Open the index the settings name; build it (every index) from the corpus first when there is none."""
+    assistant = None
+    for assistant in open_in_steps(settings, echo):
+        pass
+    assert assistant is not None  # open_in_steps yields at least once or raises
+    return assistant
