@@ -222,6 +222,33 @@ def test_a_first_run_opens_the_english_index_before_building_the_multilingual_on
     assert again.foreign is not None
 
 
+@pytest.mark.integration
+def test_gradio_imported_without_stub_writing_or_mcp_still_builds_the_app(tmp_path: Path) -> None:
+    code = r"""
+import importlib.util, sys
+from pathlib import Path
+from toolkit_assistant.app.gradio_import import import_gradio
+gr = import_gradio()
+import gradio.component_meta as meta
+assert meta.create_or_modify_pyi.__name__ == "_no_stub", meta.create_or_modify_pyi
+stub = Path(gr.__file__).parent / "components" / "textbox.pyi"
+before = stub.stat().st_mtime_ns if stub.exists() else None
+with gr.Blocks() as demo:
+    box = gr.Textbox(label="q")
+    gr.Button("go").click(lambda q: q, box, box)
+assert (stub.stat().st_mtime_ns if stub.exists() else None) == before
+assert sys.modules.get("mcp", "absent") is not None  # not left hidden
+if importlib.util.find_spec("mcp") is not None:
+    import mcp  # what `toolkit-assistant mcp` needs still imports
+print("OK", len(demo.fns))
+"""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "GRADIO_TEMP_DIR": str(tmp_path / "g")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.startswith("OK")
+
+
 def _status(url: str, data: bytes | None = None, timeout: float = 60) -> tuple[int, Any]:
     req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"} if data else {})
     try:

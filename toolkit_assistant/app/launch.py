@@ -1,7 +1,8 @@
 """Serving the app: Gradio up first, then the index opened (or first built) in the background.
 
-The first page does not wait for the index or the embedding models: `launch` imports Gradio, builds the Blocks
-and starts the server, and only then opens the Assistant in a warm-up thread (toolkit_assistant/warmup.py). Until it is open the page shows a
+The first page does not wait for the index or the embedding models: `launch` imports Gradio (without the parts
+of its import the app never uses, app/gradio_import.py), builds the Blocks and starts the server, and only then
+opens the Assistant in a warm-up thread (toolkit_assistant/warmup.py). Until it is open the page shows a
 "loading" notice, a question waits for it (the chat says so), /healthz answers 503 "starting", and the API
 routes wait for it too.
 """
@@ -19,6 +20,9 @@ def launch(settings: Settings) -> None:
     """Serve the app on settings.host:settings.port until stopped; the index opens (or is built) meanwhile."""
     apply_offline_env(settings.state_dir)
     auth = parse_auth(settings.auth)
+    from toolkit_assistant.app.gradio_import import import_gradio
+
+    import_gradio()
     from toolkit_assistant.app.exports import eval_reports_dir, export_dir
     from toolkit_assistant.app.i18n import ui_i18n
     from toolkit_assistant.app.layout import build_ui
