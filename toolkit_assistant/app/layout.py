@@ -207,8 +207,8 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
                 def on_filters(docs: list[str], kinds: list[str], request: Any = None) -> str:
                     lang = browser_language(_header(request, "accept-language"))
-                    titles = ({r["doc_id"]: str(r.get("title", r["doc_id"])) for r in actions.documents()}
-                              if actions.ready else {})
+                    now = actions.assistant.reader.documents() if actions.ready else []
+                    titles = {r["doc_id"]: str(r.get("title", r["doc_id"])) for r in now}
                     return filter_status(docs, kinds, lang, titles)
 
                 on_filters.__annotations__ = {"request": gr.Request}
