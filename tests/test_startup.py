@@ -48,7 +48,7 @@ def held_steps(gate: threading.Event, *assistants: Any) -> Any:
 
     def steps(say: Any) -> Iterator[Any]:
         say("opening the test index")
-        gate.wait(10)
+        gate.wait(300)  # longer than any wait of the test itself (the first `import gradio` takes seconds)
         yield assistants[0]
         for other in assistants[1:]:
             say("building the test multilingual index")
