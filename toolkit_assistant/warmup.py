@@ -71,6 +71,7 @@ class Warmup:
             for assistant in self._steps(self._say):
                 with self._lock:
                     self._assistant = assistant
+                    self._message = ""  # a later step says what it does next, if anything
                 self._first.set()
             self._say("")
         except BaseException as exc:  # noqa: BLE001 - kept and raised in the threads that wait for the Assistant

@@ -97,10 +97,12 @@ def warmup_notice(warmup: Any, lang: str = "en") -> tuple[str, bool]:
         text, over = ui_text("loading_failed", lang).format(reason=detail), True
     elif state == "starting":
         text, over = ui_text("loading_index", lang), False
-    elif not warmup.finished:
+    elif warmup.finished:
+        return "", True
+    elif detail:  # open, and a later step (the multilingual index) is running
         text, over = ui_text("loading_multilingual", lang), False
     else:
-        return "", True
+        return "", False
     more = f' <small class="ta-progress">{esc(detail)}</small>' if detail and state != "failed" else ""
     css = "ta-error" if state == "failed" else "ta-notice ta-loading"
     return f'<div class="{css}" role="status">{esc(text)}{more}</div>', over
