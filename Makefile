@@ -20,12 +20,15 @@ export TOKENIZERS_PARALLELISM=false
 
 .PHONY: run test install install-full onnx index browser bench eval clean
 
+# --no-compile: pip would byte-compile all ~22,000 .py files it installs (380 MB, most of them never imported);
+# Python compiles what it imports on first use instead, once (.pyc beside them). Fresh clone, empty pip cache, the
+# same run: install 82 s against 241 s, app page at 93 s against 250 s (README, Speed)
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	# the CPU build of torch that lies on this disk, before anything can pull a CUDA build
-	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e .
+	$(PIP) install -q --no-compile torch==2.13.0
+	$(PIP) install -q --no-compile -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

@@ -336,7 +336,10 @@ def free_port() -> int:
 
 def start_app(index_dir: Path, tmp: Path, *, extra_env: dict[str, str] | None = None,
               timeout_s: float = 120.0) -> tuple[subprocess.Popen[bytes], str]:
-    """Start `python app.py` on a free port with its own index; wait (bounded) for HTTP 200."""
+    """Start `python app.py` on a free port with its own index; wait (bounded) until /healthz answers 200.
+
+    Not the page's first 200: the page comes before the index is open (tests/test_startup.py tests that state),
+    and these tests want the app ready to answer."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TOOLKIT_", "GRADIO_"))}
     env.update(OFFLINE_ENV)
@@ -353,11 +356,11 @@ def start_app(index_dir: Path, tmp: Path, *, extra_env: dict[str, str] | None = 
         if proc.poll() is not None:
             raise AssertionError(f"app exited with {proc.returncode}: {(tmp / f'app-{port}.log').read_text()[-2000:]}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
+            with urllib.request.urlopen(url + "healthz", timeout=2) as resp:
                 if resp.status == 200:
                     return proc, url
         except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
+            pass  # not up yet, or 503 while the index opens
         time.sleep(0.5)
     stop_app(proc)
     raise AssertionError(f"app did not answer HTTP 200 within {timeout_s:.0f} s")

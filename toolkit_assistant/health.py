@@ -2,8 +2,9 @@
 
 200 with the index generation, its document count and the embedding model when the index can answer
 (``degraded`` when it answers from an earlier generation or a part was rebuilt); 503 with the reason
-when not: the index is missing or damaged, or the Chroma server does not answer. Nothing else is
-disclosed (no paths, no documents, no questions).
+when not: ``starting`` while `serve` is still opening the index and the models (or building the index on a
+first run), ``unavailable`` when the index is missing or damaged, or the Chroma server does not answer.
+Nothing else is disclosed (no paths, no documents, no questions).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from toolkit_assistant.errors import IndexServerDown, ToolkitError
+from toolkit_assistant.warmup import Warmup
 
 
 def health(assistant: Any) -> tuple[int, dict[str, Any]]:
@@ -47,14 +49,30 @@ def health(assistant: Any) -> tuple[int, dict[str, Any]]:
     }
 
 
+STARTING_REASON = "loading the index and the models (on a first run: building the index)"
+
+
+def warmup_health(warmup: Warmup) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, body) of an Assistant that may still be opening: 503 "starting" until it is open."""
+    state, _ = warmup.status()
+    if state == "starting":
+        return 503, {"status": "starting", "reason": STARTING_REASON}
+    if state == "failed":
+        try:
+            warmup.get(timeout=0)
+        except ToolkitError as exc:
+            return 503, {"status": "unavailable", "reason": str(exc).split(" at ")[0]}
+    return health(warmup.get(timeout=0))
+
+
 def health_routes(assistant: Any) -> list[Any]:
-    """The /healthz route (Starlette), outside the app's login."""
+    """The /healthz route (Starlette), outside the app's login; `assistant` may be a Warmup."""
     from starlette.requests import Request
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
     def healthz(request: Request) -> JSONResponse:
-        code, body = health(assistant)
+        code, body = warmup_health(assistant) if isinstance(assistant, Warmup) else health(assistant)
         return JSONResponse(body, status_code=code, headers={"Cache-Control": "no-store"})
 
     return [Route("/healthz", healthz, methods=["GET", "HEAD"])]

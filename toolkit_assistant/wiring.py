@@ -72,6 +72,7 @@ def ingest_with(
     rebuild: bool = False,
     progress: Callable[[str], None] | None = None,
     on_step: Callable[[Any], None] | None = None,
+    indexes: list[tuple[str, Path, str]] | None = None,
 ) -> IngestReport:
     """Bring the index the settings name up to date with `paths` (chunking and size limit from the settings).
 
@@ -83,6 +84,7 @@ def ingest_with(
         progress: called with a short message now and then.
         on_step: called with an `indexer.IngestStep` as each file, PDF page and batch of embeddings is done
             (file k/n, page p/m; texts embedded so far), for a progress bar.
+        indexes: which of `settings.indexes()` to bring up to date (default: all of them, the main one first).
 
     Raises:
         ToolkitError: what run_ingest raises (a locked index, a model mismatch, an unreachable server).
@@ -93,7 +95,7 @@ def ingest_with(
 
     reports = []
     read_cache: dict[tuple[str, str], Any] = {}  # with two indexes, each file is read once
-    for i, (model, index_dir, collection) in enumerate(settings.indexes()):
+    for i, (model, index_dir, collection) in enumerate(settings.indexes() if indexes is None else indexes):
         if i and progress:
             progress(f"the {model} index for questions in other languages ({index_dir})")
         try:
@@ -134,17 +136,40 @@ def ingest_with(
     return main
 
 
-def open_assistant(settings: Settings, echo: Callable[[str], None] = print) -> Assistant:
-    """Open the index the settings name; build it from the corpus first when there is none."""
+def open_in_steps(settings: Settings, say: Callable[[str], None] = print) -> Iterator[Assistant]:
+    """Open the index the settings name, building it from the corpus first when there is none (for Warmup).
+
+    Yields the Assistant as soon as it can answer: at once when the index exists. On a first run the English
+    (MiniLM) index is built and opened first; with TOOLKIT_EMBEDDING=auto the multilingual index is built after it
+    and a second Assistant, which answers every language, is yielded. `say` gets the progress.
+    """
     from toolkit_assistant.pipeline import Assistant
 
     try:
-        return Assistant.from_settings(settings)
+        opened = Assistant.from_settings(settings)
     except IndexNotBuiltError:
-        pass
-    echo(f"No index at {settings.index_dir} yet: building it from {settings.corpus_dir} (about a minute)...")
-    report = ingest_with(settings, [settings.corpus_dir], progress=lambda m: echo(f"  {m}"))
+        opened = None
+    if opened is not None:
+        yield opened
+        return
+    main, *others = settings.indexes()
+    say(f"No index at {settings.index_dir} yet: building it from {settings.corpus_dir} (about a minute)...")
+    report = ingest_with(settings, [settings.corpus_dir], progress=lambda m: say(f"  {m}"), indexes=[main])
     for file, reason in report.skipped:
-        echo(f"  skipped {file}: {reason}")
-    echo(f"Indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f} s.")
-    return Assistant.from_settings(settings)
+        say(f"  skipped {file}: {reason}")
+    say(f"Indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f} s.")
+    yield Assistant.from_settings(settings)
+    if others:
+        say(f"English questions are answered; building the index for questions in other languages ({others[0][1]})...")
+        ingest_with(settings, [settings.corpus_dir], progress=lambda m: say(f"  {m}"), indexes=others)
+        yield Assistant.from_settings(settings)
+        say("Every index is built.")
+
+
+def open_assistant(settings: Settings, echo: Callable[[str], None] = print) -> Assistant:
+    """Open the index the settings name; build it (every index) from the corpus first when there is none."""
+    assistant = None
+    for assistant in open_in_steps(settings, echo):
+        pass
+    assert assistant is not None  # open_in_steps yields at least once or raises
+    return assistant

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit_assistant.errors import IndexServerDown, InputError
+from toolkit_assistant.warmup import Warmup
 from toolkit_assistant.wiring import ingest_with
 
 if TYPE_CHECKING:
@@ -66,10 +67,20 @@ def error_text(exc: BaseException, lang: str = "en") -> str:
 class AppActions:
     """The app's actions, without Gradio types in their signatures where possible."""
 
-    def __init__(self, assistant: Assistant, settings: Settings) -> None:
-        """Serve this assistant with these settings."""
-        self.assistant = assistant
+    def __init__(self, assistant: Assistant | Warmup, settings: Settings) -> None:
+        """Serve this assistant (or the one a warm-up is opening) with these settings."""
+        self.warmup = assistant if isinstance(assistant, Warmup) else Warmup.of(assistant)
         self.settings = settings
+
+    @property
+    def assistant(self) -> Assistant:
+        """The Assistant, waiting for the warm-up when it is still opening the index (ToolkitError if it failed)."""
+        return self.warmup.get()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the Assistant is open (a question is answered without waiting for the index and models)."""
+        return self.warmup.ready
 
     # --- ask
     def ask(self, question: str, backend: str = "", doc_ids: Any = "", kinds: Any = "",

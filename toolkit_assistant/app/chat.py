@@ -90,6 +90,24 @@ def available_backends(settings: Any) -> list[str]:
     return out
 
 
+def warmup_notice(warmup: Any, lang: str = "en") -> tuple[str, bool]:
+    """The line under the app's title while serve's warm-up runs, and whether it is over ('' when all is open)."""
+    state, detail = warmup.status()
+    if state == "failed":
+        text, over = ui_text("loading_failed", lang).format(reason=detail), True
+    elif state == "starting":
+        text, over = ui_text("loading_index", lang), False
+    elif warmup.finished:
+        return "", True
+    elif detail:  # open, and a later step (the multilingual index) is running
+        text, over = ui_text("loading_multilingual", lang), False
+    else:
+        return "", False
+    more = f' <small class="ta-progress">{esc(detail)}</small>' if detail and state != "failed" else ""
+    css = "ta-error" if state == "failed" else "ta-notice ta-loading"
+    return f'<div class="{css}" role="status">{esc(text)}{more}</div>', over
+
+
 def filter_status(docs: Any, kinds: Any, lang: str = "en", doc_titles: dict[str, str] | None = None) -> str:
     """The line shown under the question box while a document or kind filter is on ('' when none is)."""
     from toolkit_assistant.app.actions import as_tuple
@@ -125,7 +143,7 @@ def chat_steps(actions: AppActions, q: str, messages: list[dict[str, Any]] | Non
         gr.Warning(ui_text("warn_empty_question", lang))
         yield (gr.skip(),) * 7
         return
-    limit = int(getattr(actions.assistant, "max_question_chars", 0) or 0)
+    limit = int(getattr(actions.settings, "max_question_chars", 0) or 0)  # the Assistant's own limit, from settings
     if limit and len(q) > limit:
         msg = ui_text("question_too_long", lang).format(limit=limit, n=len(q))
         gr.Warning(msg)
@@ -142,8 +160,12 @@ def chat_steps(actions: AppActions, q: str, messages: list[dict[str, Any]] | Non
     effective = rewrite_followup(q, previous)
     messages = list(messages or []) + [{"role": "user", "content": md_escape(q)}]
     answer: Answer | None = None
-    name = be or actions.assistant.backend
     try:
+        if not actions.ready:  # serve opens the index in the background: say so while the question waits for it
+            loading = [*messages, {"role": "assistant", "content": "_" + md_escape(ui_text("loading_index", lang)) + "_"}]
+            yield (loading, gr.skip(), render_checking(lang, loading=True), gr.skip(), gr.skip(), gr.skip(),
+                   gr.Textbox(value="", interactive=False))
+        name = be or actions.assistant.backend  # waits for the warm-up
         if name != "extractive":  # a model takes seconds: show the question at once and lock the box meanwhile
             pending = [*messages, {"role": "assistant", "content": draft_message("", lang) + "_"
                                    + md_escape(ui_text("pending_answer", lang).format(backend=name)) + "_"}]

@@ -16,6 +16,7 @@ from toolkit_assistant.app.chat import (
     conversation_markdown,
     filter_status,
     sources_for_message,
+    warmup_notice,
 )
 from toolkit_assistant.app.eval_tab import (
     CASE_CATEGORIES,
@@ -67,7 +68,8 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
     actions = AppActions(assistant, settings)
     limit = settings.concurrency_limit
-    rows = assistant.reader.documents()
+    # under `serve` the index is still opening: the Library and the filters are filled on page load (library_on_load)
+    rows = actions.documents() if actions.ready else []
     doc_choices, kind_choices = _filter_choices(rows)
     i18n = ui_i18n()
 
@@ -79,7 +81,6 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
     empty_sources = render_sources(None, empty=str(t("sources_empty")))
     backends = available_backends(settings)
-    doc_titles = {r["doc_id"]: str(r.get("title", r["doc_id"])) for r in rows}
     max_q = int(settings.max_question_chars)
 
     with gr.Blocks(title=APP_TITLE, analytics_enabled=False) as demo:
@@ -88,6 +89,24 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
             f"<p class='ta-intro'>{t('app_intro')}</p>",
             js_on_load=None,
         )
+        # what the warm-up is doing (serve opens the index after the page is up); empty once everything is open
+        warmup_line = gr.HTML("", elem_id="warmup-status", js_on_load=None)
+
+        def on_warmup(request: Any = None) -> Iterator[str]:
+            lang = request_language(request)
+            shown = None
+            while True:
+                html, over = warmup_notice(actions.warmup, lang)
+                if html != shown:
+                    shown = html
+                    yield html
+                if over:
+                    return
+                actions.warmup.wait_all(1.0)
+
+        on_warmup.__annotations__ = {"request": gr.Request}
+        demo.load(on_warmup, None, warmup_line, api_visibility="private", show_progress="hidden",
+                  concurrency_limit=None)  # waits without holding one of the answering workers
         with gr.Tabs():
             # ------------------------------------------------------------ Ask
             with gr.Tab(t("tab_ask"), id="ask", elem_id="tab-ask"):
@@ -183,7 +202,9 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
                 def on_filters(docs: list[str], kinds: list[str], request: Any = None) -> str:
                     lang = request_language(request)
-                    return filter_status(docs, kinds, lang, doc_titles)
+                    now = actions.assistant.reader.documents() if actions.ready else []
+                    titles = {r["doc_id"]: str(r.get("title", r["doc_id"])) for r in now}
+                    return filter_status(docs, kinds, lang, titles)
 
                 on_filters.__annotations__ = {"request": gr.Request}
                 for dd in (doc_filter, kind_filter):
@@ -368,7 +389,9 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
             # ------------------------------------------------------------ Library
             with gr.Tab(t("tab_library"), id="library", elem_id="tab-library"):
                 gr.HTML(f"<p class='ta-intro'>{t('library_intro')}</p>", js_on_load=None)
-                docs_html = gr.HTML(render_documents(rows), elem_id="library-table", js_on_load=None)
+                docs_html = gr.HTML(render_documents(rows) if actions.ready else
+                                    f"<p class='ta-empty'>{t('loading_index')}</p>", elem_id="library-table",
+                                    js_on_load=None)
                 refresh_btn = gr.Button(t("refresh_list"), size="sm")
                 if settings.allow_uploads:
                     gr.HTML(f"<p>{t('upload_help')} <strong>{settings.max_file_mb:g} MB</strong></p>",

@@ -339,9 +339,9 @@ def draft_message(draft: str, lang: str = "en") -> str:
     return f"_{md_escape(ui_text('draft_marker', lang))}_\n\n{md_escape(draft)}"
 
 
-def render_checking(lang: str = "en") -> str:
-    """The sources panel while a draft streams: a notice that its sentences are still to be checked."""
-    notice = esc(ui_text("sources_checking", lang))
+def render_checking(lang: str = "en", loading: bool = False) -> str:
+    """The sources panel while a draft streams (its sentences are still to be checked), or while serve loads."""
+    notice = esc(ui_text("loading_index", lang) if loading else ui_text("sources_checking", lang))
     return f'<div class="ta-sources"><div class="ta-notice ta-checking">{notice}</div></div>'
 
 

@@ -128,12 +128,18 @@ def _run(settings: Any, cases: list[BenchCase], source: str, corpus: Path, facto
              "with one of them + ':' (as toolkit_assistant.evals.metrics.recall_at_k); at scale a replica's chunk "
              "counts as its original",
              "latency_ms.cpu is the process CPU time of each ask (all threads): steadier than wall time when "
-             "other work shares the cores; compare load_average_start/end"]
+             "other work shares the cores; compare load_average_start/end",
+             "cold_start_s: first_answer is `ask --json` spawn to exit; first_page is `serve` spawn to the first HTTP "
+             "200 of its page (the index opens after it); ready is spawn to /healthz 200; first_app_answer is spawn "
+             "to the answer of a question posted to /v1/chat/completions as soon as the page is up (it waits for the "
+             "warm-up); sentence_transformers_path is the same with TOOLKIT_ONNX=0, interleaved with the default "
+             "runs; ratios_new_over_old divides the medians"]
     log(f"ingest {corpus} from scratch into {index_dir}")
     ingest = measure_ingest(env, cwd, corpus, timeout_s)
     rss: dict[str, Any] = {"ingest": ingest["peak_rss_mb"], "query": None, "serve": None}
-    cold: dict[str, Any] = {"first_answer": None, "first_page": None, "first_answer_timings_ms": {},
-                            "first_page_error": "skipped"}
+    cold: dict[str, Any] = {"first_answer": None, "first_page": None, "ready": None, "first_app_answer": None,
+                            "first_answer_french": None, "first_answer_timings_ms": {}, "first_page_error": "skipped",
+                            "sentence_transformers_path": None, "ratios_new_over_old": None}
     if "cold" not in skip:
         cold, rss["query"], rss["serve"] = measure_cold(cases[0].question, env, cwd, cold_repeats, timeout_s, log)
     os.environ["GRADIO_TEMP_DIR"] = str(work / "gradio-tmp")
