@@ -1,4 +1,4 @@
-# The two commands of the README:  make run   (set up, build the index if needed, open the app)
+# The two commands of the README:  make run   (set up, open the app; it builds the index behind it if needed)
 #                                   make test  (set up, then every test tier and the eval gate)
 SHELL := /bin/bash
 VENV ?= .venv
