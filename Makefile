@@ -20,20 +20,25 @@ export TOKENIZERS_PARALLELISM=false
 
 .PHONY: run test install install-full onnx index browser bench eval clean
 
-# --no-compile: pip would byte-compile all ~22,000 .py files it installs (380 MB, most of them never imported);
-# Python compiles what it imports on first use instead, once (.pyc beside them). Fresh clone, empty pip cache, the
-# same run: install 82 s against 241 s, app page at 93 s against 250 s (README, Speed)
+# --no-compile: pip would byte-compile all ~22,000 .py files it installs (380 MB, most of them never imported).
+# Fresh clone, empty pip cache, the same run: install 82 s against 241 s, app page at 93 s against 250 s (README,
+# Speed). What serve and ask import is compiled once by toolkit_assistant.precompile (PYTHONDONTWRITEBYTECODE,
+# set on some machines, would otherwise make every process compile its imports again)
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	# the CPU build of torch that lies on this disk, before anything can pull a CUDA build
 	$(PIP) install -q --no-compile torch==2.13.0
 	$(PIP) install -q --no-compile -e .
+	PYTHONDONTWRITEBYTECODE= $(PY) -m toolkit_assistant.precompile
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 $(STAMP_FULL): $(STAMP)
 	$(PIP) install -q -e '.[$(EXTRAS)]'
+	# the tests import far more than the app (torch in many processes): byte-compile every installed file, as pip
+	# did before --no-compile (two processes at once; a file that does not compile is left to Python, as pip does)
+	$(PY) -m compileall -q -j 0 "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" >/dev/null || true
 	rm -f $(VENV)/.installed-full-*
 	touch $(STAMP_FULL)
 

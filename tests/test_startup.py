@@ -204,13 +204,20 @@ def test_a_first_run_opens_the_english_index_before_building_the_multilingual_on
         small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from toolkit_assistant.wiring import open_in_steps
 
+    from toolkit_assistant import embeddings
+    from toolkit_assistant.onnx_embed import OnnxMiniLMEmbedder
+
     monkeypatch.setenv("TOOLKIT_EMBEDDING", "auto")
     monkeypatch.setenv("TOOLKIT_CORPUS_DIR", str(small_corpus))
+    monkeypatch.setenv("TOOLKIT_ONNX_DIR", str(tmp_path / "onnx"))
+    monkeypatch.setattr(embeddings, "_CACHE", {})  # as in a fresh process: no model loaded yet
     settings = load_settings()
     said: list[str] = []
     steps = open_in_steps(settings, said.append)
     english = next(steps)
     assert english.foreign is None  # answers English questions; the e5 index is not built yet
+    # a first run exports MiniLM to ONNX and answers with it: no sentence-transformers model was loaded first
+    assert isinstance(english.embedder, OnnxMiniLMEmbedder) and list((tmp_path / "onnx").glob("minilm-*.onnx"))
     assert not settings.indexes()[1][1].exists()
     assert "44%" in english.ask("What share of responding judges use chatbots for work?").text
     every = next(steps)

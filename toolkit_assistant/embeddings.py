@@ -168,9 +168,12 @@ def _minilm(export_onnx: bool = False) -> Embedder:
 def get_embedder(name: str, export_onnx: bool = False) -> Embedder:
     """The embedder for a setting value (minilm or e5), loaded once per process.
 
-    export_onnx=True (ingest) exports MiniLM to ONNX first when that file is missing.
+    export_onnx=True (ingest) exports MiniLM to ONNX first when that file is missing, also when this process
+    already loaded MiniLM by sentence-transformers (the ONNX embedder then replaces it: the same vectors).
     """
     with _CACHE_LOCK:
+        if export_onnx and name == "minilm" and isinstance(_CACHE.get(name), MiniLMEmbedder):
+            del _CACHE[name]
         if name not in _CACHE:
             if name == "minilm":
                 _CACHE[name] = _minilm(export_onnx)

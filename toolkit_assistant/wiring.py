@@ -145,14 +145,16 @@ def open_in_steps(settings: Settings, say: Callable[[str], None] = print) -> Ite
     """
     from toolkit_assistant.pipeline import Assistant
 
-    try:
-        opened = Assistant.from_settings(settings)
-    except IndexNotBuiltError:
-        opened = None
+    main, *others = settings.indexes()
+    opened = None
+    if _index_exists(settings, main):  # checked first: opening loads the models, and a first run builds instead
+        try:
+            opened = Assistant.from_settings(settings)
+        except IndexNotBuiltError:
+            opened = None
     if opened is not None:
         yield opened
         return
-    main, *others = settings.indexes()
     say(f"No index at {settings.index_dir} yet: building it from {settings.corpus_dir} (about a minute)...")
     report = ingest_with(settings, [settings.corpus_dir], progress=lambda m: say(f"  {m}"), indexes=[main])
     for file, reason in report.skipped:
@@ -164,6 +166,18 @@ def open_in_steps(settings: Settings, say: Callable[[str], None] = print) -> Ite
         ingest_with(settings, [settings.corpus_dir], progress=lambda m: say(f"  {m}"), indexes=others)
         yield Assistant.from_settings(settings)
         say("Every index is built.")
+
+
+def _index_exists(settings: Settings, index: tuple[str, Path, str]) -> bool:
+    """Whether any index generation exists where one of settings.indexes() points (no model is loaded)."""
+    from toolkit_assistant.store import location_for
+
+    _, index_dir, collection = index
+    location = location_for(index_dir, settings.chroma_url, collection)
+    try:
+        return location.read_manifest() is not None or bool(location.published_manifests())
+    except ValueError:  # a garbled CURRENT.json: opening the index says what is wrong (or falls back)
+        return True
 
 
 def open_assistant(settings: Settings, echo: Callable[[str], None] = print) -> Assistant:
