@@ -210,6 +210,10 @@ def test_a_first_run_opens_the_english_index_before_building_the_multilingual_on
     monkeypatch.setenv("TOOLKIT_EMBEDDING", "auto")
     monkeypatch.setenv("TOOLKIT_CORPUS_DIR", str(small_corpus))
     monkeypatch.setenv("TOOLKIT_ONNX_DIR", str(tmp_path / "onnx"))
+    # as on a fresh machine: no ONNX file anywhere (the repository's own .toolkit/onnx holds one after make test)
+    from toolkit_assistant import onnx_embed
+
+    monkeypatch.setattr(onnx_embed, "onnx_dirs", lambda: [tmp_path / "onnx"])
     monkeypatch.setattr(embeddings, "_CACHE", {})  # as in a fresh process: no model loaded yet
     settings = load_settings()
     said: list[str] = []
