@@ -20,7 +20,7 @@ def main() -> None:
     """Print, per file, the cases whose key facts are in the first 1..6 sentences under each score."""
     from toolkit_assistant.answer import _context, local_idf, score_candidate
     from toolkit_assistant.config import load_settings
-    from toolkit_assistant.coverage import counts, doc_freq
+    from toolkit_assistant.coverage import doc_freq
     from toolkit_assistant.pipeline import Assistant
     from toolkit_assistant.question import analyse_question
     from toolkit_assistant.ranker import features, sentence_model, view_of
@@ -48,7 +48,7 @@ def main() -> None:
             weights = local_idf(profile.terms, cands)
             scores = {
                 "hand-set": [score_candidate(c, profile.terms, profile.wants, _context(c), weights, q) for c in cands],
-                "fitted": [model.probability(features(c, view, _context(c), counts)) for c in cands],
+                "fitted": [model.probability(features(c, view, _context(c))) for c in cands],
             }
             for name, sc in scores.items():
                 order = [cands[i] for i in np.argsort(-np.array(sc), kind="stable")]

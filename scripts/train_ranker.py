@@ -28,7 +28,7 @@ L2 = 1.0
 def rows_for(assistant, case: dict) -> tuple[list[np.ndarray], list[int]]:
     """Feature rows and labels for the candidates of one case."""
     from toolkit_assistant.answer import _context
-    from toolkit_assistant.coverage import counts, doc_freq
+    from toolkit_assistant.coverage import doc_freq
     from toolkit_assistant.guard import strip_injections
     from toolkit_assistant.question import analyse_question
     from toolkit_assistant.ranker import features, view_of
@@ -44,7 +44,7 @@ def rows_for(assistant, case: dict) -> tuple[list[np.ndarray], list[int]]:
     facts = [k for k in case.get("key_facts", []) if not re.search(k, q, re.IGNORECASE)]
     xs, ys = [], []
     for c in cands:
-        xs.append(features(c, view, _context(c), counts))
+        xs.append(features(c, view, _context(c)))
         positive = case["category"] == "answerable" and any(re.search(k, c.span.text, re.IGNORECASE) for k in facts)
         ys.append(int(positive))
     return xs, ys

@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 
 
 
-_CHECKS_YESNO = _WANTS["yesno"]
 RESCUE_POOL = 8
 
 
@@ -354,7 +353,7 @@ class Assistant:
             # no ("do the guidelines oblige judges to disclose?": "not confirmed" answers it), or another
             # chosen sentence of nearly the same weight answers beside it
             absence=bool(lex.absence.search(best.span.text)) and not lex.absence.search(question)
-            and not _CHECKS_YESNO.search(question)
+            and not _WANTS["yesno"].search(question)
             and not any(c is not best and c.score >= 0.85 * best.score for c in chosen),
             df=lambda term: doc_freq(bm25, term),
             multilingual=getattr(self.embedder, "multilingual", False),

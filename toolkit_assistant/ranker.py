@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from toolkit_assistant.coverage import asking_sentence, counted_thing, counts, focus_heads, focus_terms
+from toolkit_assistant.coverage import asking_sentence, counted_thing, counts, focus_heads, focus_terms, present
 from toolkit_assistant.question import _CHECKS, _METADATA, _WANTS, QuestionProfile
-from toolkit_assistant.text import SYNONYMS, stem, years
+from toolkit_assistant.text import years
 
 if TYPE_CHECKING:
     from toolkit_assistant.answer import Candidate
@@ -69,12 +69,9 @@ FEATURES = (
     "official",
 )
 
-def _forms(term: str) -> set[str]:
-    return {term, stem(term), *SYNONYMS.get(term, ()), *SYNONYMS.get(stem(term), ())}
-
-
 def _held(term: str, have: frozenset[str] | set[str]) -> bool:
-    if any(f in have for f in _forms(term)):
+    """coverage.present, or a long word whose first five letters a held word starts with."""
+    if present(term, have):
         return True
     return len(term) >= 6 and any(w.startswith(term[:5]) for w in have if len(w) >= 5)
 
@@ -115,7 +112,7 @@ def question_view(
     )
 
 
-def features(c: Candidate, view: QuestionView, context: frozenset[str], counts: Callable[[str, str], bool]) -> np.ndarray:
+def features(c: Candidate, view: QuestionView, context: frozenset[str]) -> np.ndarray:
     """The evidence about one sentence, in the order of FEATURES."""
     p = view.profile
     text = c.span.text
@@ -236,7 +233,7 @@ def fitted_scorer(df: Callable[[str], float], context: Callable[[Candidate], fro
 
     def score(part: QuestionProfile, pool: list[Candidate]) -> dict[int, float]:
         view = view_of(part, pool, df)
-        out = {id(c): model.probability(features(c, view, context(c), counts)) for c in pool}
+        out = {id(c): model.probability(features(c, view, context(c))) for c in pool}
         premise = premise_kind(part.text)
         if premise:
             for c in pool:
