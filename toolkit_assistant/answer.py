@@ -317,7 +317,9 @@ def select_sentences(
     if not cands:
         return []
     contexts = {id(c): _context(c) for c in cands}
-    weights = local_idf(tuple(dict.fromkeys(profile.terms + tuple(t for p in profile.parts for t in p.terms))), cands)
+    # the hand-set score's word weights (the fitted scorer weighs words by their rarity in the whole index)
+    weights = {} if scorer is not None else local_idf(
+        tuple(dict.fromkeys(profile.terms + tuple(t for p in profile.parts for t in p.terms))), cands)
     if scorer is not None:
         fitted = scorer(profile, cands)
         for c in cands:
