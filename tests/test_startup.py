@@ -230,6 +230,34 @@ def test_a_first_run_opens_the_english_index_before_building_the_multilingual_on
 
 
 @pytest.mark.integration
+def test_a_one_question_process_loads_only_the_model_its_language_uses(
+        small_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit_assistant import embeddings
+    from toolkit_assistant.pipeline import Assistant
+    from toolkit_assistant.wiring import ingest_with
+
+    monkeypatch.setenv("TOOLKIT_EMBEDDING", "auto")
+    settings = load_settings()
+    ingest_with(settings, [small_corpus])
+    monkeypatch.setattr(embeddings, "_CACHE", {})
+    french = Assistant.from_settings(settings, language="fr")
+    assert isinstance(french.embedder, embeddings.LazyEmbedder) and not french.embedder.loaded
+    assert french.embedder.name == "all-MiniLM-L6-v2" and french.embedder.dim == 384  # known without loading
+    assert not isinstance(french.foreign.embedder, embeddings.LazyEmbedder)  # e5: loaded at once
+    answer = french.ask("Quelle part des juges utilisent des chatbots pour leur travail ?")
+    assert answer.language == "fr" and not french.embedder.loaded
+    english = Assistant.from_settings(settings, language="en")
+    assert isinstance(english.foreign.embedder, embeddings.LazyEmbedder)
+    assert "44%" in english.ask("What share of responding judges use chatbots for work?").text
+    assert not english.foreign.embedder.loaded
+    # asked in the other language after all: the model loads then, and the answer is the eager one's
+    eager = Assistant.from_settings(settings)
+    question = "What share of responding judges use chatbots for work?"
+    assert french.ask(question).to_dict()["citations"] == eager.ask(question).to_dict()["citations"]
+    assert french.embedder.loaded
+
+
+@pytest.mark.integration
 def test_gradio_imported_without_stub_writing_or_mcp_still_builds_the_app(tmp_path: Path) -> None:
     code = r"""
 import importlib.util, sys
