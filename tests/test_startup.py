@@ -141,7 +141,9 @@ def test_health_says_starting_then_unavailable_with_the_reason() -> None:
     failed = Warmup(steps).start()
     failed.wait(10)
     code, body = warmup_health(failed)
-    assert code == 503 and body["status"] == "unavailable" and "/secret" not in json.dumps(body)
+    assert (code, body) == (503, {"status": "unavailable",
+                                  "reason": "the index is damaged or missing; run: toolkit-assistant check"})
+    assert "/secret" not in json.dumps(body)
 
 
 def test_the_chat_says_it_is_loading_then_answers_when_the_index_is_open(
