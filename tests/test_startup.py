@@ -204,10 +204,9 @@ def test_the_notice_says_when_the_multilingual_index_is_still_being_built() -> N
 @pytest.mark.integration
 def test_a_first_run_opens_the_english_index_before_building_the_multilingual_one(
         small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from toolkit_assistant.wiring import open_in_steps
-
     from toolkit_assistant import embeddings
     from toolkit_assistant.onnx_embed import OnnxMiniLMEmbedder
+    from toolkit_assistant.wiring import open_in_steps
 
     monkeypatch.setenv("TOOLKIT_EMBEDDING", "auto")
     monkeypatch.setenv("TOOLKIT_CORPUS_DIR", str(small_corpus))

@@ -14,7 +14,6 @@ from typing import Any
 from toolkit_assistant.errors import IndexDamagedError, IndexNotBuiltError, IndexServerDown, ToolkitError
 from toolkit_assistant.warmup import Warmup
 
-
 DAMAGED_REASON = "the index is damaged or missing; run: toolkit-assistant check"
 
 
