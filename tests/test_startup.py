@@ -141,7 +141,9 @@ def test_health_says_starting_then_unavailable_with_the_reason() -> None:
     failed = Warmup(steps).start()
     failed.wait(10)
     code, body = warmup_health(failed)
-    assert code == 503 and body["status"] == "unavailable" and "/secret" not in json.dumps(body)
+    assert (code, body) == (503, {"status": "unavailable",
+                                  "reason": "the index is damaged or missing; run: toolkit-assistant check"})
+    assert "/secret" not in json.dumps(body)
 
 
 def test_the_chat_says_it_is_loading_then_answers_when_the_index_is_open(
@@ -202,10 +204,9 @@ def test_the_notice_says_when_the_multilingual_index_is_still_being_built() -> N
 @pytest.mark.integration
 def test_a_first_run_opens_the_english_index_before_building_the_multilingual_one(
         small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from toolkit_assistant.wiring import open_in_steps
-
     from toolkit_assistant import embeddings
     from toolkit_assistant.onnx_embed import OnnxMiniLMEmbedder
+    from toolkit_assistant.wiring import open_in_steps
 
     monkeypatch.setenv("TOOLKIT_EMBEDDING", "auto")
     monkeypatch.setenv("TOOLKIT_CORPUS_DIR", str(small_corpus))
@@ -231,6 +232,34 @@ def test_a_first_run_opens_the_english_index_before_building_the_multilingual_on
     # the next start opens both at once, in one step
     (again,) = list(open_in_steps(load_settings(), said.append))
     assert again.foreign is not None
+
+
+@pytest.mark.integration
+def test_a_one_question_process_loads_only_the_model_its_language_uses(
+        small_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit_assistant import embeddings
+    from toolkit_assistant.pipeline import Assistant
+    from toolkit_assistant.wiring import ingest_with
+
+    monkeypatch.setenv("TOOLKIT_EMBEDDING", "auto")
+    settings = load_settings()
+    ingest_with(settings, [small_corpus])
+    monkeypatch.setattr(embeddings, "_CACHE", {})
+    french = Assistant.from_settings(settings, language="fr")
+    assert isinstance(french.embedder, embeddings.LazyEmbedder) and not french.embedder.loaded
+    assert french.embedder.name == "all-MiniLM-L6-v2" and french.embedder.dim == 384  # known without loading
+    assert not isinstance(french.foreign.embedder, embeddings.LazyEmbedder)  # e5: loaded at once
+    answer = french.ask("Quelle part des juges utilisent des chatbots pour leur travail ?")
+    assert answer.language == "fr" and not french.embedder.loaded
+    english = Assistant.from_settings(settings, language="en")
+    assert isinstance(english.foreign.embedder, embeddings.LazyEmbedder)
+    assert "44%" in english.ask("What share of responding judges use chatbots for work?").text
+    assert not english.foreign.embedder.loaded
+    # asked in the other language after all: the model loads then, and the answer is the eager one's
+    eager = Assistant.from_settings(settings)
+    question = "What share of responding judges use chatbots for work?"
+    assert french.ask(question).to_dict()["citations"] == eager.ask(question).to_dict()["citations"]
+    assert french.embedder.loaded
 
 
 @pytest.mark.integration

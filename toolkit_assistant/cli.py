@@ -162,7 +162,10 @@ def ask(ctx: click.Context, question: str | None, as_json: bool, jsonl: bool, k:
         raise click.UsageError("Give either a QUESTION or --jsonl, not both")
     if not jsonl and question is None:
         raise click.UsageError("Missing QUESTION (or use --jsonl to read questions from stdin)")
-    assistant = cli_assistant(s)
+    # one question needs one model: an English one never loads e5, a French one never loads MiniLM
+    from toolkit_assistant.text import detect_language
+
+    assistant = cli_assistant(s, language=None if jsonl else detect_language(question or ""))
     filters = _filters(docs, kinds)
     if jsonl:
         _ask_batch(assistant, filters, k, backend, explain)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolkit_assistant.errors import IndexServerDown, ToolkitError
+from toolkit_assistant.errors import IndexDamagedError, IndexNotBuiltError, IndexServerDown, ToolkitError
 from toolkit_assistant.warmup import Warmup
+
+DAMAGED_REASON = "the index is damaged or missing; run: toolkit-assistant check"
 
 
 def health(assistant: Any) -> tuple[int, dict[str, Any]]:
@@ -29,8 +31,7 @@ def health(assistant: Any) -> tuple[int, dict[str, Any]]:
         else:
             problems = check_files(location, reader.manifest, sqlite_check=False).problems
             if problems:
-                return 503, {"status": "unavailable",
-                             "reason": "the index is damaged or missing; run: toolkit-assistant check"}
+                return 503, {"status": "unavailable", "reason": DAMAGED_REASON}
     except IndexServerDown as exc:
         return 503, {"status": "unavailable", "reason": f"the index server at {exc.url} does not answer"}
     except ToolkitError as exc:
@@ -60,6 +61,10 @@ def warmup_health(warmup: Warmup) -> tuple[int, dict[str, Any]]:
     if state == "failed":
         try:
             warmup.get(timeout=0)
+        except IndexServerDown as exc:
+            return 503, {"status": "unavailable", "reason": f"the index server at {exc.url} does not answer"}
+        except (IndexDamagedError, IndexNotBuiltError):
+            return 503, {"status": "unavailable", "reason": DAMAGED_REASON}
         except ToolkitError as exc:
             return 503, {"status": "unavailable", "reason": str(exc).split(" at ")[0]}
     return health(warmup.get(timeout=0))

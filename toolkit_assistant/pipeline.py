@@ -102,19 +102,26 @@ class Assistant:
         self.multilingual_expected = multilingual_expected
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Assistant:
-        """Open the index and embedding model the settings name."""
+    def from_settings(cls, settings: Settings, *, language: str | None = None) -> Assistant:
+        """Open the index and embedding model the settings name.
+
+        language: the one language this process will be asked in (a one-question `ask`): the model its
+        questions use loads now, the other only if a question needs it (embeddings.LazyEmbedder). Loading
+        the used model before the index is opened also keeps the peak RSS lower than loading it after.
+        """
         from toolkit_assistant.backends import make_generator
-        from toolkit_assistant.embeddings import get_embedder
+        from toolkit_assistant.embeddings import LazyEmbedder, get_embedder
         from toolkit_assistant.store import IndexReader, location_for
 
         (model, index_dir, collection), *others = settings.indexes()
-        embedder = get_embedder(model)
+        main_used = language is None or language == "en" or not others
+        embedder = get_embedder(model) if main_used else LazyEmbedder(model)
         reader = IndexReader(location_for(index_dir, settings.chroma_url, collection), embedder)
         foreign = None
         for model2, index_dir2, collection2 in others:  # questions in other languages (TOOLKIT_EMBEDDING=auto)
+            embedder2 = get_embedder(model2) if language is None or not main_used else LazyEmbedder(model2)
             try:
-                reader2 = IndexReader(location_for(index_dir2, settings.chroma_url, collection2), get_embedder(model2))
+                reader2 = IndexReader(location_for(index_dir2, settings.chroma_url, collection2), embedder2)
             except IndexNotBuiltError:
                 continue  # an index built before the multilingual one existed: English-only until `ingest`
             foreign = cls(

@@ -42,12 +42,15 @@ def cli_settings(ctx: click.Context) -> Settings:
     return obj["settings"]
 
 
-def cli_assistant(settings: Settings) -> Any:
-    """The Assistant the settings describe; a ClickException when it cannot open (no index, backend)."""
+def cli_assistant(settings: Settings, *, language: str | None = None) -> Any:
+    """The Assistant the settings describe; a ClickException when it cannot open (no index, backend).
+
+    language: the language of the one question this process answers (see Assistant.from_settings).
+    """
     from toolkit_assistant.pipeline import Assistant
 
     try:
-        return Assistant.from_settings(settings)
+        return Assistant.from_settings(settings, language=language)
     except ToolkitError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -9,6 +9,8 @@ routes wait for it too.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from toolkit_assistant.auth import parse_auth
@@ -54,7 +56,14 @@ def launch(settings: Settings) -> None:
     def say(message: str) -> None:
         print(message, flush=True)
 
-    warmup = Warmup(lambda report: open_in_steps(settings, lambda m: (say(m), report(m))))
+    def steps(report: Callable[[str], None]) -> Iterator[Any]:
+        try:
+            yield from open_in_steps(settings, lambda m: (say(m), report(m)))
+        except Exception as exc:  # the app stays up and says so (page, /healthz); the console says it too
+            print(f"toolkit-assistant: the index could not be opened: {exc}", file=sys.stderr, flush=True)
+            raise
+
+    warmup = Warmup(steps)
     demo = build_ui(warmup, settings)
     app_kwargs: dict[str, Any] = {"routes": [
         *health_routes(warmup),  # GET /healthz, no login
