@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from toolkit_assistant.answer import Candidate, analyse_question, cite_sentence, compose, select_sentences
 from toolkit_assistant.retrieve import near_duplicate, rrf_fuse
@@ -35,6 +36,61 @@ def test_question_reading() -> None:
     assert "date" in p.parts[0].wants and "number" in p.parts[1].wants
     assert "list" in analyse_question("What are the four core values?").wants
     assert "yesno" in analyse_question("May a judge use ChatGPT?").wants
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "first", "second"),
+    [
+        ("Quand la Recommandation a-t-elle été adoptée, et combien d'États membres l'ont adoptée ?", "fr",
+         {"date"}, {"number"}),
+        ("¿Cuántos inscritos tuvo el curso en línea en sus primeras semanas y de cuántos países?", "es",
+         {"number"}, {"number"}),
+        ("متى تم اعتماد توصية اليونسكو بشأن أخلاقيات الذكاء الاصطناعي، وكم عدد الدول الأعضاء التي اعتمدتها؟", "ar",
+         {"date"}, {"number"}),
+        ("欧洲司法效率委员会的人工智能伦理宪章是什么时候通过的？一共有多少项原则？", "zh", {"date"}, {"number"}),
+        ("Из какого онлайн-курса вырос инструментарий для судей и сколько там было зарегистрированных?", "ru",
+         set(), {"number"}),
+    ],
+)
+def test_a_two_part_question_in_another_language_is_read_as_two_parts(
+    question: str, language: str, first: set[str], second: set[str]
+) -> None:
+    parts = analyse_question(question, language).parts
+    assert len(parts) == 2, [p.text for p in parts]
+    assert first <= parts[0].wants and second <= parts[1].wants
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("À quelle date et dans quelle ville la Convention-cadre a-t-elle été ouverte à la signature ?", "fr"),
+        ("Когда и где ЮНЕСКО представила результаты опроса судебных работников?", "ru"),
+        ("من أي منطقة بدأت مبادرة القضاة التابعة لليونسكو؟", "ar"),
+    ],
+)
+def test_a_lone_question_word_stays_with_its_question(question: str, language: str) -> None:
+    """ "When and where was X signed?" asks about one thing: cutting after "When" would leave a part with no topic."""
+    parts = analyse_question(question, language).parts
+    assert len(parts) == 1, [p.text for p in parts]
+    assert "person" not in parts[0].wants  # "من أي" is "from which", not "who"
+
+
+def test_each_part_of_a_question_in_another_language_gets_a_sentence_by_its_own_meaning() -> None:
+    """No French word matches an English sentence: a part is covered by what the scorer says it means."""
+    adopted = _cand("The Recommendation was adopted in Paris on 23 November 2021.", 0.90, 0)
+    states = _cand("All 193 Member States adopted it.", 0.80, 1)
+    other = _cand("The Recommendation has eleven policy areas.", 0.86, 2)
+    question = "Quand la Recommandation a-t-elle été adoptée, et combien d'États membres l'ont adoptée ?"
+    profile = analyse_question(question, "fr")
+
+    def scorer(part, pool):  # type: ignore[no-untyped-def]
+        # the meaning model, faked: the second part is closest to the sentence about the states
+        close = {id(adopted): 0.2, id(states): 0.9, id(other): 0.1} if part.text.startswith("combien") else {}
+        return {id(c): close.get(id(c), c.sim) for c in pool}
+
+    assert states not in select_sentences(profile, [adopted, states, other], max_sentences=1, scorer=scorer)
+    chosen = select_sentences(profile, [adopted, states, other], max_sentences=1, scorer=scorer, foreign=True)
+    assert adopted in chosen and states in chosen and other not in chosen
 
 
 def _cand(text: str, sim: float, index: int, chunk: Chunk = CHUNK) -> Candidate:

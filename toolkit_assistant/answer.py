@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Container
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -53,6 +53,7 @@ class Candidate:
     index: int  # position of the sentence within its chunk
     score: float = 0.0
     is_item: bool = False
+    vec: np.ndarray | None = field(default=None, compare=False, repr=False)  # the sentence's vector
 
 
 @lru_cache(maxsize=16384)
@@ -190,7 +191,7 @@ class ExtractiveGenerator:
                     Candidate(
                         chunk=hit.chunk, span=Span(a, b, sentence), hit_rank=hit.rank or 1,
                         hit_dense=hit.dense if hit.dense is not None else 0.0, sim=float(sim),
-                        terms=terms_of(sentence), index=i, is_item=is_item,
+                        terms=terms_of(sentence), index=i, is_item=is_item, vec=mat[i],
                     )
                 )
         return out
@@ -236,27 +237,33 @@ class ExtractiveGenerator:
     def choose(self, question: str, cands: list[Candidate], language: str = "en") -> list[Candidate]:
         """The sentences that answer the question, in reading order (scores set on the candidates)."""
         profile = analyse_question(question, language)
-        scorer = self.scorer(language)
-        return select_sentences(profile, cands, max_sentences=self.max_sentences, scorer=scorer)
+        foreign = language != "en" and self.sim_floor > 0
+        scorer = self.foreign_scorer(question) if foreign else self.scorer(language)
+        return select_sentences(profile, cands, max_sentences=self.max_sentences, scorer=scorer, foreign=foreign)
 
     def scorer(self, language: str = "en") -> Scorer | None:
-        """The fitted sentence model's probability, for an English question (None: the hand-set score)."""
-        if language != "en" and self.sim_floor > 0:
-            return self.foreign_scorer()
+        """The fitted sentence model's probability, for an English question (None: the hand-set score; a
+        question in another language on a multilingual index is scored by `foreign_scorer`)."""
         if self.df is None or language != "en":
             return None
         return fitted_scorer(self.df, _context)
 
-    def foreign_scorer(self) -> Scorer:
+    def foreign_scorer(self, question: str) -> Scorer:
         """For a question in another language than the passages: no words can match, so the meaning decides,
         on the model's stretched scale (e5 cosines crowd between 0.7 and 0.9, where a rank or a want
-        bonus would outweigh them)."""
+        bonus would outweigh them).
+
+        A part of a two-part question ("..., and how many states adopted it?") is scored by its own meaning:
+        its text is embedded, and each sentence's similarity is taken to that.
+        """
 
         def score(part: QuestionProfile, pool: list[Candidate]) -> dict[int, float]:
+            pvec = self.embed_query(part.text) if part.text != question else None
             out = {}
             for c in pool:
-                base = score_candidate(c, part.terms, part.wants, _context(c), None, part.text)
-                out[id(c)] = base + FOREIGN_SIM_WEIGHT * (self.rescale(c.sim) - c.sim)
+                seen = replace(c, sim=float(c.vec @ pvec)) if pvec is not None and c.vec is not None else c
+                base = score_candidate(seen, part.terms, part.wants, _context(c), None, part.text)
+                out[id(c)] = base + FOREIGN_SIM_WEIGHT * (self.rescale(seen.sim) - seen.sim)
             return out
 
         return score
@@ -302,17 +309,46 @@ def covers(c: Candidate, part: QuestionPart, wants: frozenset[str]) -> bool:
     return all(_CHECKS[w](c.span.text, part.text) for w in wants if w in ("number", "date", "person"))
 
 
+FOREIGN_PART_MARGIN = 0.05  # a chosen sentence this close to a part's best covers that part
+FOREIGN_PART_MIN = 0.0  # below this score a part's best sentence is not worth adding (a remark, not a question)
+
+
+def foreign_part_pick(
+    part: QuestionPart, cands: list[Candidate], chosen: list[Candidate], scorer: Scorer,
+    redundant: Callable[[Candidate], bool],
+) -> Candidate | None:
+    """The sentence to add for one part of a question in another language, or None when the chosen ones
+    cover it: one of them scores within FOREIGN_PART_MARGIN of the part's best and holds the kind of fact
+    the part wants (a number for "combien", a date for "متى")."""
+    wants = part.wants
+    by_part = scorer(QuestionProfile(text=part.text, terms=part.terms, wants=wants), cands)
+
+    def holds(c: Candidate) -> bool:
+        return all(_CHECKS[w](c.span.text, part.text) for w in wants if w in ("number", "date", "person"))
+
+    top = max(by_part.values())
+    if any(by_part[id(c)] >= top - FOREIGN_PART_MARGIN and holds(c) for c in chosen):
+        return None
+    pool = sorted((c for c in cands if c not in chosen and not redundant(c)), key=lambda c: -by_part[id(c)])
+    for c in pool[:3]:
+        if holds(c) and by_part[id(c)] >= FOREIGN_PART_MIN:
+            return c
+    return None
+
+
 def _context(c: Candidate) -> frozenset[str]:
     return terms_of(f"{c.chunk.title} {c.chunk.section_title}")
 
 
 def select_sentences(
-    profile: QuestionProfile, cands: list[Candidate], *, max_sentences: int = 4, scorer: Scorer | None = None
+    profile: QuestionProfile, cands: list[Candidate], *, max_sentences: int = 4, scorer: Scorer | None = None,
+    foreign: bool = False,
 ) -> list[Candidate]:
     """Choose sentences that answer every part of the question without repeating each other.
 
     `scorer(question or part, candidates)` gives each candidate's score (the fitted sentence model);
-    without it, the hand-set `score_candidate`.
+    without it, the hand-set `score_candidate`. `foreign`: the question is in another language than the
+    passages, so a part is judged covered by the scorer's meaning score, not by shared words.
     """
     if not cands:
         return []
@@ -342,7 +378,12 @@ def select_sentences(
         return False
 
     # every part of a many-part question that the chosen sentences leave open gets its own best sentence
-    if len(profile.parts) > 1:
+    if len(profile.parts) > 1 and foreign and scorer is not None:
+        for part in profile.parts:
+            pick = foreign_part_pick(part, cands, chosen, scorer, redundant)
+            if pick is not None:
+                chosen.append(pick)
+    elif len(profile.parts) > 1:
         for part in profile.parts:
             wants = part.wants or profile.wants
             if any(covers(c, part, wants) for c in chosen):

@@ -108,9 +108,35 @@ def _wants(text: str, language: str = "en") -> frozenset[str]:
     return frozenset(wants)
 
 
+def _split_own(piece: str, pattern: re.Pattern[str]) -> list[str]:
+    """A question cut where another language's pattern says a second question starts, except where the
+    part before would be a lone wh-phrase ("À quelle date et dans quelle ville ...", "Когда и где ...")."""
+    cuts = [(m.start(), m.end()) for m in pattern.finditer(piece) if m.end() > m.start()]
+    out: list[str] = []
+    start = 0  # where the current part starts
+    for a, b in cuts:
+        if _substantial(piece[start:a]):
+            out.append(piece[start:a])
+            start = b
+    out.append(piece[start:])
+    return out
+
+
+def _substantial(text: str) -> bool:
+    """Enough words to be a question of its own: three of three letters or more, or six CJK characters."""
+    return len(re.findall(r"[^\W\d_]{3,}", text)) >= 3 or len(re.findall(r"[\u4e00-\u9fff]", text)) >= 6
+
+
+STRIP = " ?,.？؟،，。¿"  # what is left around a question's part once it is split off
+
+
 def analyse_question(question: str, language: str = "en") -> QuestionProfile:
     """Split a question into its parts and read what kind of answer each part wants."""
-    pieces = [p.strip(" ?,.") for p in _PART_SPLIT.split(question) if p and p.strip(" ?,.")]
+    pieces = _PART_SPLIT.split(question)
+    own = lexicon(language).split if language != "en" else None
+    if own is not None:
+        pieces = [q for p in pieces for q in _split_own(p, own)]
+    pieces = [p.strip(STRIP) for p in pieces if p and p.strip(STRIP)]
     parts = []
     for piece in pieces:
         terms = tuple(content_terms(piece))

@@ -1,8 +1,9 @@
 """Word lists that read a question, as data: one JSON file per language (en.json, fr.json, ...).
 
 Each file holds `wants` (patterns of the kinds of answer a question asks for), `filler` (question words that carry no topic: "actually", "exactly"), `finding`
-(patterns of questions that ask what a court decided or a study found) and `absence` (phrases with
-which a passage says that a fact is missing). A language without its own file uses English.
+(patterns of questions that ask what a court decided or a study found), `absence` (phrases with
+which a passage says that a fact is missing) and `split` (where a question goes on to ask a second thing:
+"..., et combien ...", "...؟ ..."; English splits with question.py's own pattern). A language without its own file uses English.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class Lexicon:
     # the kinds of answer a question wants ("number", "date", "person", "list", "yesno", ...), in this
     # language's words (English reads them with answer-type patterns in question.py)
     wants: dict[str, re.Pattern[str]]
+    # where a question asks a second thing ("..., et combien ...", "...？包含哪些..."): its parts are read apart
+    split: re.Pattern[str] | None = None
 
 
 @lru_cache(maxsize=16)
@@ -41,4 +44,5 @@ def lexicon(language: str) -> Lexicon:
         finding=re.compile("|".join(raw.get("finding", [])) or r"(?!x)x", re.IGNORECASE),
         absence=re.compile("|".join(raw.get("absence", [])) or r"(?!x)x", re.IGNORECASE),
         wants={k: re.compile("|".join(v), re.IGNORECASE) for k, v in raw.get("wants", {}).items() if v},
+        split=re.compile("|".join(raw["split"]), re.IGNORECASE) if raw.get("split") else None,
     )
