@@ -96,10 +96,11 @@ class E5Embedder:
     sim_floor = 0.7  # e5 cosines of unrelated texts sit near 0.7: relevance is stretched from there
     topic_min_sim = 0.45  # see config.DEFAULT_MIN_RELEVANCE
     foreign_min_sim = 0.40  # a question in another language shares no words with the passages
-    # Arabic questions sit lower on e5-small's scale: on the blind dev split and the gold set every Arabic
-    # question the materials answer scored 0.33 or more, the out-of-scope ones 0.32 or less (the holdout
-    # split, not used to set it, reports how well that holds)
-    foreign_min_sim_by_language = {"ar": 0.33}
+    # Arabic and Russian questions sit lower on e5-small's scale: on the blind dev split and the gold set every
+    # Arabic question the materials answer scored 0.33 or more, the out-of-scope ones 0.32 or less; every
+    # Russian one 0.38 or more, the out-of-scope ones 0.34 or less (the holdout splits, not used to set them,
+    # report how well that holds)
+    foreign_min_sim_by_language = {"ar": 0.33, "ru": 0.36}
     # 5x slower than MiniLM: each sentence is embedded once, a chunk's vector is its sentences' mean
     chunk_vectors_from_sentences = True
     multilingual = True
