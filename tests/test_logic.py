@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from toolkit_assistant.answer import Candidate, analyse_question, cite_sentence, compose, select_sentences
+from toolkit_assistant.answer import Candidate, analyse_question, select_sentences
+from toolkit_assistant.compose import cite_sentence, compose
 from toolkit_assistant.retrieve import near_duplicate, rrf_fuse
 from toolkit_assistant.text import Span, content_terms, split_sentences
 from toolkit_assistant.types import Chunk, Citation, Draft
@@ -236,7 +237,7 @@ def test_the_training_script_refuses_the_holdout_split(tmp_path) -> None:
 
 
 def test_an_announced_count_brings_that_many_following_sentences() -> None:
-    from toolkit_assistant.answer import announces
+    from toolkit_assistant.compose import announces
 
     profile = analyse_question("What figures does the page give?")
     assert announces("The page gives five figures for the Initiative.", profile) == 5

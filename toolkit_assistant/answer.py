@@ -20,9 +20,10 @@ from toolkit_assistant.question import (
     QuestionProfile,
     analyse_question,
 )
+from toolkit_assistant.compose import announces, compose
 from toolkit_assistant.ranker import Scorer, fitted_scorer
 from toolkit_assistant.text import STOPWORDS, SYNONYMS, Span, content_terms, detect_language, split_sentences
-from toolkit_assistant.types import Chunk, Citation, Draft, Hit
+from toolkit_assistant.types import Chunk, Draft, Hit
 
 PART_MIN_SCORE = 0.35
 # "May a judge ...?" is answered first from the instruments that say what judges may do
@@ -466,83 +467,11 @@ def select_sentences(
     return sorted(unique, key=lambda c: (order[c.chunk.id], c.index))
 
 
-_ANNOUNCE = re.compile(
-    r"\b(the following|as follows|(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+) "
-    r"(main |key |interactive |core |policy |broad |specific )?[a-z]+s)\b",
-    re.IGNORECASE,
-)
-
-
-def announces(sentence: str, profile: QuestionProfile) -> int:
-    """How many following sentences a sentence announces without stating them (0 when it states them)."""
-    text = sentence.strip()
-    if text.endswith(":"):
-        return 0  # list items are handled separately
-    if re.search(r"\bthe following\b|\bas follows\b", text, re.IGNORECASE):
-        return 2
-    asks_what = bool(profile.wants & {"list"}) or bool(
-        re.match(r"\s*(what|which|who|how)\b", profile.text, re.IGNORECASE)
-    )
-    m = _ANNOUNCE.search(text)
-    if asks_what and m and text.count(",") < 2:
-        # "gives five figures": the five sentences after it state them
-        said = (m.group(2) or "").lower()
-        n = int(said) if said.isdigit() else _COUNT_WORDS.get(said, 2)
-        return max(1, min(n, MAX_ANNOUNCED))
-    return 0
-
-
-_COUNT_WORDS = {w: n for n, w in enumerate(("two three four five six seven eight nine ten eleven twelve").split(), 2)}
-MAX_ANNOUNCED = 8
-
-
-def compose(chosen: list[Candidate], *, backend: str) -> Draft:
-    """Join the chosen sentences, each with its [n] before its final punctuation."""
-    citations: list[Citation] = []
-    pieces: list[str] = []
-    for c in chosen:
-        n = len(citations) + 1
-        citations.append(Citation(n=n, chunk=c.chunk, quote=c.span.text, score=round(c.score, 4)))
-        pieces.append(("\n- " if c.is_item else " ") + cite_sentence(c.span.text, [n]))
-    text = "".join(pieces).strip()
-    if text.startswith("- "):
-        text = text[2:]
-    return Draft(text=text, citations=tuple(citations), backend=backend)
-
-
-def cite_sentence(sentence: str, ns: list[int]) -> str:
-    """Put [n] markers before a sentence's closing punctuation ('... oversight [1].')."""
-    marks = "".join(f"[{n}]" for n in ns)
-    if re.search(r"\[[^\]\n]{1,24}\]\s*$", sentence.strip()):  # ends with source tags: "... 2023. [S5]"
-        return f"{sentence.strip()} {marks}"
-    m = re.match(r"^(.*?)([.!?:;]+[\"'”’)]*)?$", sentence.strip(), re.DOTALL)
-    body, end = (m.group(1), m.group(2) or "") if m else (sentence, "")
-    return f"{body} {marks}{end}"
-
-
-def nearest_topics(hits: list[Hit], limit: int = 3) -> list[str]:
-    """Section titles of the best hits, as 'Section (Document)', for an abstention message (never a document's
-    list of sources or references: nobody asks about a bibliography)."""
-    out: list[str] = []
-    for h in hits:
-        if re.match(r"^(sources|references)\b", h.chunk.section_title.strip(), re.IGNORECASE):
-            continue
-        label = f"{h.chunk.section_title} ({h.chunk.title})" if h.chunk.section_title != h.chunk.title else h.chunk.title
-        if label not in out:
-            out.append(label)
-        if len(out) >= limit:
-            break
-    return out
-
-
 __all__ = [
     "Candidate",
     "ExtractiveGenerator",
     "QuestionProfile",
     "analyse_question",
-    "cite_sentence",
-    "compose",
-    "nearest_topics",
     "select_sentences",
     "split_sentences",
 ]

@@ -45,7 +45,8 @@ class Retriever(Protocol):
     """Returns at most k hits, best first, each a chunk the filters allow, no two near-identical."""
 
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
-        """Hits for a question."""
+        """Hits for a question. The Assistant also passes `qvec=` (the question's vector), and `sentences=True`
+        for a question in another language than the passages (see HybridRetriever.retrieve)."""
         ...
 
 

@@ -286,7 +286,7 @@ def verify(
 
 
 def _reattach(sentence: str, ns: list[int]) -> str:
-    from toolkit_assistant.answer import cite_sentence
+    from toolkit_assistant.compose import cite_sentence
 
     return cite_sentence(sentence, ns)
 

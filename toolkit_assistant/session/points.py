@@ -209,7 +209,7 @@ def choose(found: list[Found], budget: int, scale: Callable[[float], float] = la
 
 def supported(engine: Assistant, chunk: Chunk, quote: str) -> bool:
     """Whether the project's verifier supports `quote` as a citation of `chunk` (and it is exact text of it)."""
-    from toolkit_assistant.answer import cite_sentence
+    from toolkit_assistant.compose import cite_sentence
     from toolkit_assistant.types import Citation, Draft
     from toolkit_assistant.verify import verify
 
