@@ -254,8 +254,9 @@ class ExtractiveGenerator:
         on the model's stretched scale (e5 cosines crowd between 0.7 and 0.9, where a rank or a want
         bonus would outweigh them).
 
-        A part of a two-part question ("..., and how many states adopted it?") is scored by its own meaning:
-        its text is embedded, and each sentence's similarity is taken to that.
+        A part of a two-part question ("..., and how many states adopted it?") is scored mostly by its own
+        meaning: its text is embedded, and a sentence's similarity is PART_OWN_WEIGHT its similarity to the
+        part, the rest its similarity to the whole question.
         """
 
         def score(part: QuestionProfile, pool: list[Candidate]) -> dict[int, float]:
