@@ -278,3 +278,20 @@ def test_the_sentence_ranking_orders_chunks_by_their_closest_sentence_and_keeps_
     assert retriever.sentence_ranking(qvec, 3, Filters()) == ["b:1", "c:1", "a:1"]
     assert retriever.sentence_ranking(qvec, 3, Filters(doc_ids=("a", "c"))) == ["c:1", "a:1"]
     assert retriever.sentence_ranking(qvec, 1, Filters()) == ["b:1"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "counts"),
+    [
+        ("The Recommendation was adopted by all 193 Member States.", True),
+        ("The consultation received more than 800 online responses.", True),
+        ("It was adopted at its 41st session, held in Paris from 9 to 24 November 2021.", False),
+        ("The publication bears the symbol SHS/BIO/PI/2021/1 and was issued in 2022.", False),
+        ("CEPEJ adopted the Charter on 3 and 4 December 2018.", False),
+    ],
+)
+def test_a_count_is_told_apart_from_dates_ordinals_and_codes(sentence: str, counts: bool) -> None:
+    """ "¿Cuántos Estados miembros ...?" is not answered by the dates of the session that adopted it."""
+    from toolkit_assistant.question import states_count
+
+    assert states_count(sentence, "How many Member States adopted it?") is counts

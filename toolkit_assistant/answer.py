@@ -19,6 +19,7 @@ from toolkit_assistant.question import (
     QuestionPart,
     QuestionProfile,
     analyse_question,
+    states_count,
 )
 from toolkit_assistant.compose import announces, compose
 from toolkit_assistant.ranker import Scorer, fitted_scorer
@@ -333,7 +334,9 @@ def foreign_part_pick(
     by_part = scorer(QuestionProfile(text=part.text, terms=part.terms, wants=wants), cands)
 
     def holds(c: Candidate) -> bool:
-        return all(_CHECKS[w](c.span.text, part.text) for w in wants if w in ("number", "date", "person"))
+        # a count asked for is not answered by "9 to 24 November 2021" or "its 41st session"
+        checks = {**_CHECKS, "number": states_count}
+        return all(checks[w](c.span.text, part.text) for w in wants if w in ("number", "date", "person"))
 
     top = max(by_part.values())
     if any(by_part[id(c)] >= top - FOREIGN_PART_MARGIN and holds(c) for c in chosen):

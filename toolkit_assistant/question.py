@@ -163,6 +163,21 @@ def has_number(text: str, question: str = "") -> bool:
     return any(w in NUMBER_WORDS and w not in asked for w in re.findall(r"[a-z]+", text.lower()))
 
 
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# a figure that counts nothing: a year, a day of a month, an ordinal ("41st"), part of a code ("2021/1")
+_NOT_A_COUNT = re.compile(
+    rf"\b(?:1[89]\d\d|20\d\d)\b|\b\d{{1,2}}(?:\s*(?:-|to|and)\s*\d{{1,2}})?\s+(?:{_MONTHS})\b|"
+    rf"\b(?:{_MONTHS})\s+\d{{1,2}}\b|\b\d+(?:st|nd|rd|th)\b|[\w/.-]*\d[\w.-]*/[\w/.-]*",
+    re.IGNORECASE,
+)
+
+
+def states_count(text: str, question: str = "") -> bool:
+    """True if a sentence states a quantity that counts something ("193 Member States", "more than 800
+    responses"), not only years, days of a month, ordinals or document codes, and not the question's own."""
+    return has_number(_NOT_A_COUNT.sub(" ", text), question)
+
+
 def has_date(text: str, question: str = "") -> bool:
     """True if a sentence states a year or a month that the question does not."""
     asked = _question_words(question)

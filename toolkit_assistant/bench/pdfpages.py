@@ -180,7 +180,7 @@ def measure_pdf_ingest(env: dict[str, str], cwd: Path, work: Path, corpus: Path,
         "pages": read,
         "chunks": rep.get("chunks"),
         "embedding": env.get("TOOLKIT_EMBEDDING", "auto"),
-        "seconds": round(run.seconds, 1),
+        "seconds": round(run.seconds, 2),
         "in_run_s": round(float(rep.get("seconds", 0.0)), 1),
         "pages_per_s": round(read / run.seconds, 2) if run.seconds > 0 else None,
         # the design target is for 1,000 pages: a smaller run is scaled (ingest time grows with the pages)
