@@ -248,6 +248,27 @@ def test_check_names_a_model_mismatch(index_copy: Path, monkeypatch: pytest.Monk
     assert "was built with" in result.output and "TOOLKIT_EMBEDDING" in result.output
 
 
+def test_check_under_the_default_setting_checks_both_indexes(corpus_index_dir: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """TOOLKIT_EMBEDDING=auto: the English index against MiniLM, the one beside it against e5 (it once compared
+    both with "auto" and failed on a whole index)."""
+    main = tmp_path / "index"
+    shutil.copytree(corpus_index_dir, main)
+    shutil.copytree(corpus_index_dir.with_name(corpus_index_dir.name + "-multilingual"), tmp_path / "index-multilingual")
+    monkeypatch.setenv("TOOLKIT_INDEX_DIR", str(main))
+    monkeypatch.setenv("TOOLKIT_EMBEDDING", "auto")
+    result = run_cli("check")
+    assert result.exit_code == 0, result.output
+    assert "all-MiniLM-L6-v2" in result.output and "multilingual-e5-small" in result.output
+    assert "OK: the indexes are whole." in result.output
+    damage(tmp_path / "index-multilingual", "chunks")
+    result = run_cli("check", "--json")
+    assert result.exit_code == 1
+    found = json.loads(result.stdout)
+    assert not found["ok"] and [i["ok"] for i in found["indexes"]] == [True, False]
+    assert found["indexes"][1]["index"].endswith("index-multilingual") and found["fix"] == REBUILD
+
+
 def test_check_finds_a_bm25_index_with_the_wrong_count(index_copy: Path, two_generations: tuple[Path, Path]) -> None:
     gen = current_gen(index_copy)
     older = next(d for d in (index_copy / "gens").iterdir() if d != gen)

@@ -253,25 +253,36 @@ def check(ctx: click.Context, as_json: bool) -> None:
     from toolkit_assistant.store.integrity import check_index
 
     s = cli_settings(ctx)
-    try:
-        location = location_for(s.index_dir, s.chroma_url, s.collection)
-    except ToolkitError as exc:
-        raise click.ClickException(str(exc)) from exc
     from toolkit_assistant import embeddings
 
     names = {"minilm": embeddings.MiniLMEmbedder.name, "e5": embeddings.E5Embedder.name}  # no model loaded
-    found = check_index(location, names.get(s.embedding, s.embedding))
+    found = []
+    # with TOOLKIT_EMBEDDING=auto (the default) each index is checked against its own model: MiniLM for the
+    # English one, e5 for the multilingual one beside it
+    for model, index_dir, prefix in s.indexes():
+        try:
+            location = location_for(index_dir, s.chroma_url, prefix)
+        except ToolkitError as exc:
+            raise click.ClickException(str(exc)) from exc
+        found.append((model, check_index(location, names.get(model, model))))
+    ok = all(f.ok for _, f in found)
     if as_json:
-        click.echo(json.dumps({"index": found.where, "ok": found.ok, "problems": found.problems,
-                               "facts": found.facts, "fix": found.fix}, indent=2, ensure_ascii=False))
+        main = found[0][1]
+        click.echo(json.dumps({"index": main.where, "ok": ok, "problems": [p for _, f in found for p in f.problems],
+                               "facts": main.facts, "fix": next((f.fix for _, f in found if f.fix), ""),
+                               "indexes": [{"embedding": m, "index": f.where, "ok": f.ok, "problems": f.problems,
+                                            "facts": f.facts, "fix": f.fix} for m, f in found]},
+                              indent=2, ensure_ascii=False))
     else:
-        click.echo(f"Index: {found.where}")
-        for fact in found.facts:
-            click.echo(f"  {fact}")
-        for problem in found.problems:
-            click.echo(f"  problem: {problem}")
-        click.echo("OK: the index is whole." if found.ok else f"Run: {found.fix}")
-    ctx.exit(0 if found.ok else 1)
+        for model, f in found:
+            click.echo(f"Index: {f.where}" + (f" ({model})" if len(found) > 1 else ""))
+            for fact in f.facts:
+                click.echo(f"  {fact}")
+            for problem in f.problems:
+                click.echo(f"  problem: {problem}")
+        fix = next((f.fix for _, f in found if f.fix), "")
+        click.echo(("OK: the indexes are whole." if len(found) > 1 else "OK: the index is whole.") if ok else f"Run: {fix}")
+    ctx.exit(0 if ok else 1)
 
 
 @cli.command()
