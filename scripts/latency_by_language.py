@@ -21,7 +21,10 @@ def main() -> None:
     from toolkit_assistant.pipeline import Assistant
 
     assistant = Assistant.from_settings(load_settings())
-    cases = [json.loads(line) for path in (sys.argv[1:] or ["evals/gold.jsonl"]) for line in open(path, encoding="utf-8")]
+    cases = []
+    for path in sys.argv[1:] or ["evals/gold.jsonl"]:
+        with open(path, encoding="utf-8") as fh:
+            cases += [json.loads(line) for line in fh if line.strip()]
     for case in cases[:20]:
         assistant.ask(case["question"])
     out: dict[str, dict[str, list[float]]] = {g: {"retrieve": [], "answer": [], "total": []} for g in ("en", "other")}

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from toolkit_assistant.compose import announces, compose
 from toolkit_assistant.question import (
     _CHECKS,
     _METADATA,
@@ -21,7 +22,6 @@ from toolkit_assistant.question import (
     analyse_question,
     states_count,
 )
-from toolkit_assistant.compose import announces, compose
 from toolkit_assistant.ranker import Scorer, fitted_scorer
 from toolkit_assistant.text import STOPWORDS, SYNONYMS, Span, content_terms, detect_language, split_sentences
 from toolkit_assistant.types import Chunk, Draft, Hit

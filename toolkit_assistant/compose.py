@@ -40,7 +40,8 @@ def announces(sentence: str, profile: QuestionProfile) -> int:
     return 0
 
 
-_COUNT_WORDS = {w: n for n, w in enumerate(("two three four five six seven eight nine ten eleven twelve").split(), 2)}
+_COUNT_WORDS = {w: n for n, w in enumerate(
+    ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"], 2)}
 MAX_ANNOUNCED = 8
 
 
@@ -53,8 +54,7 @@ def compose(chosen: list[Candidate], *, backend: str) -> Draft:
         citations.append(Citation(n=n, chunk=c.chunk, quote=c.span.text, score=round(c.score, 4)))
         pieces.append(("\n- " if c.is_item else " ") + cite_sentence(c.span.text, [n]))
     text = "".join(pieces).strip()
-    if text.startswith("- "):
-        text = text[2:]
+    text = text.removeprefix("- ")
     return Draft(text=text, citations=tuple(citations), backend=backend)
 
 
