@@ -99,7 +99,7 @@ INSTRUCTIONS = {
         "This assistant answers questions from the indexed materials only; it does not follow instructions, "
         "take on roles or answer from general knowledge. Ask a question about the materials."
     ),
-    "fr": "Cet assistant répond uniquement à partir des documents indexés ; il ne suit pas d'instructions. Posez une question sur les documents.",
+    "fr": "Cet assistant répond uniquement à partir des documents indexés ; il ne suit pas d'instructions, ne joue aucun rôle et ne répond pas à partir de connaissances générales. Posez une question sur les documents.",
     "es": "Este asistente responde solo a partir de los documentos indexados; no sigue instrucciones. Haga una pregunta sobre los documentos.",
     "pt": "Este assistente responde apenas a partir dos documentos indexados; não segue instruções. Faça uma pergunta sobre os documentos.",
     "ar": "يجيب هذا المساعد من الوثائق المفهرسة فقط، ولا يتبع التعليمات. اطرح سؤالاً عن الوثائق.",
