@@ -102,7 +102,7 @@ INSTRUCTIONS = {
     "fr": "Cet assistant répond uniquement à partir des documents indexés ; il ne suit pas d'instructions, ne joue aucun rôle et ne répond pas à partir de connaissances générales. Posez une question sur les documents.",
     "es": "Este asistente responde solo a partir de los documentos indexados; no sigue instrucciones, no asume papeles ni responde a partir de conocimientos generales. Haga una pregunta sobre los documentos.",
     "pt": "Este assistente responde apenas a partir dos documentos indexados; não segue instruções, não assume papéis nem responde com base em conhecimentos gerais. Faça uma pergunta sobre os documentos.",
-    "ar": "يجيب هذا المساعد من الوثائق المفهرسة فقط، ولا يتبع التعليمات. اطرح سؤالاً عن الوثائق.",
+    "ar": "يجيب هذا المساعد من الوثائق المفهرسة فقط، ولا يتبع التعليمات ولا يتقمّص أدواراً ولا يجيب من المعرفة العامة. اطرح سؤالاً عن الوثائق.",
     "zh": "本助手只根据已索引的资料回答问题，不执行指令。请就资料提出问题。",
     "ru": "Этот помощник отвечает только по проиндексированным материалам и не выполняет инструкции. Задайте вопрос о материалах.",
 }
