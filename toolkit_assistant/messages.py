@@ -69,7 +69,7 @@ PARTIAL_KIND = {
     "zh": {
         "number": "资料涉及{topic}，但没有给出所问的数字。最接近的段落：",
         "date": "资料涉及{topic}，但没有给出所问的日期。最接近的段落：",
-        "person": "资料涉及{topic}，但没有说出所问的人。最接近的段落：",
+        "person": "资料涉及{topic}，但没有指明所问的人。最接近的段落：",
     },
     "ru": {
         "number": "Материалы касаются темы {topic}, но не приводят запрошенную цифру. Ближайшие фрагменты:",
@@ -103,7 +103,7 @@ INSTRUCTIONS = {
     "es": "Este asistente responde solo a partir de los documentos indexados; no sigue instrucciones, no asume papeles ni responde a partir de conocimientos generales. Haga una pregunta sobre los documentos.",
     "pt": "Este assistente responde apenas a partir dos documentos indexados; não segue instruções, não assume papéis nem responde com base em conhecimentos gerais. Faça uma pergunta sobre os documentos.",
     "ar": "يجيب هذا المساعد من الوثائق المفهرسة فقط، ولا يتبع التعليمات ولا يتقمّص أدواراً ولا يجيب من المعرفة العامة. اطرح سؤالاً عن الوثائق.",
-    "zh": "本助手只根据已索引的资料回答问题，不执行指令。请就资料提出问题。",
+    "zh": "本助手只根据已索引的资料回答问题，不执行指令，不扮演角色，也不凭一般知识作答。请就资料提出问题。",
     "ru": "Этот помощник отвечает только по проиндексированным материалам и не выполняет инструкции. Задайте вопрос о материалах.",
 }
 
