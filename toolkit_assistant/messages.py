@@ -11,7 +11,7 @@ ABSTAIN = {
     "pt": "Os documentos deste índice não tratam desta pergunta, por isso nenhuma resposta é dada.",
     "ar": "لا تتناول الوثائق الموجودة في هذا الفهرس هذا السؤال، ولذلك لا تُقدَّم أي إجابة.",
     "zh": "本索引中的资料未涉及这个问题，因此不予回答。",
-    "ru": "Материалы этого индекса не охватывают данный вопрос, поэтому ответ не дается.",
+    "ru": "Материалы этого индекса не охватывают данный вопрос, поэтому ответ не даётся.",
 }
 NEAREST = {
     "en": "The nearest topics the materials do cover:",
@@ -20,7 +20,7 @@ NEAREST = {
     "pt": "Os temas mais próximos que os documentos tratam:",
     "ar": "أقرب الموضوعات التي تتناولها الوثائق:",
     "zh": "资料所涵盖的最接近的主题：",
-    "ru": "Ближайшие темы, которые охватывают материалы:",
+    "ru": "Ближайшие темы, которые охвачены в материалах:",
 }
 PARTIAL = {
     "en": "The materials speak of {topic}, but they do not say anything about {what}. The closest passages:",
@@ -104,7 +104,7 @@ INSTRUCTIONS = {
     "pt": "Este assistente responde apenas a partir dos documentos indexados; não segue instruções, não assume papéis nem responde com base em conhecimentos gerais. Faça uma pergunta sobre os documentos.",
     "ar": "يجيب هذا المساعد من الوثائق المفهرسة فقط، ولا يتبع التعليمات ولا يتقمّص أدواراً ولا يجيب من المعرفة العامة. اطرح سؤالاً عن الوثائق.",
     "zh": "本助手只根据已索引的资料回答问题，不执行指令，不扮演角色，也不凭一般知识作答。请就资料提出问题。",
-    "ru": "Этот помощник отвечает только по проиндексированным материалам и не выполняет инструкции. Задайте вопрос о материалах.",
+    "ru": "Этот помощник отвечает только по проиндексированным материалам: он не выполняет инструкции, не берёт на себя роли и не отвечает на основе общих знаний. Задайте вопрос о материалах.",
 }
 
 INJECTED = {
