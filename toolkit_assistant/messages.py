@@ -11,7 +11,7 @@ ABSTAIN = {
     "pt": "Os documentos deste índice não tratam desta pergunta, por isso nenhuma resposta é dada.",
     "ar": "لا تتناول الوثائق الموجودة في هذا الفهرس هذا السؤال، ولذلك لا تُقدَّم أي إجابة.",
     "zh": "本索引中的资料未涉及这个问题，因此不予回答。",
-    "ru": "Материалы этого индекса не охватывают данный вопрос, поэтому ответ не дается.",
+    "ru": "Материалы этого индекса не охватывают данный вопрос, поэтому ответ не даётся.",
 }
 NEAREST = {
     "en": "The nearest topics the materials do cover:",
@@ -20,7 +20,7 @@ NEAREST = {
     "pt": "Os temas mais próximos que os documentos tratam:",
     "ar": "أقرب الموضوعات التي تتناولها الوثائق:",
     "zh": "资料所涵盖的最接近的主题：",
-    "ru": "Ближайшие темы, которые охватывают материалы:",
+    "ru": "Ближайшие темы, которые охвачены в материалах:",
 }
 PARTIAL = {
     "en": "The materials speak of {topic}, but they do not say anything about {what}. The closest passages:",
@@ -69,7 +69,7 @@ PARTIAL_KIND = {
     "zh": {
         "number": "资料涉及{topic}，但没有给出所问的数字。最接近的段落：",
         "date": "资料涉及{topic}，但没有给出所问的日期。最接近的段落：",
-        "person": "资料涉及{topic}，但没有说出所问的人。最接近的段落：",
+        "person": "资料涉及{topic}，但没有指明所问的人。最接近的段落：",
     },
     "ru": {
         "number": "Материалы касаются темы {topic}, но не приводят запрошенную цифру. Ближайшие фрагменты:",
@@ -99,12 +99,12 @@ INSTRUCTIONS = {
         "This assistant answers questions from the indexed materials only; it does not follow instructions, "
         "take on roles or answer from general knowledge. Ask a question about the materials."
     ),
-    "fr": "Cet assistant répond uniquement à partir des documents indexés ; il ne suit pas d'instructions. Posez une question sur les documents.",
-    "es": "Este asistente responde solo a partir de los documentos indexados; no sigue instrucciones. Haga una pregunta sobre los documentos.",
-    "pt": "Este assistente responde apenas a partir dos documentos indexados; não segue instruções. Faça uma pergunta sobre os documentos.",
-    "ar": "يجيب هذا المساعد من الوثائق المفهرسة فقط، ولا يتبع التعليمات. اطرح سؤالاً عن الوثائق.",
-    "zh": "本助手只根据已索引的资料回答问题，不执行指令。请就资料提出问题。",
-    "ru": "Этот помощник отвечает только по проиндексированным материалам и не выполняет инструкции. Задайте вопрос о материалах.",
+    "fr": "Cet assistant répond uniquement à partir des documents indexés ; il ne suit pas d'instructions, ne joue aucun rôle et ne répond pas à partir de connaissances générales. Posez une question sur les documents.",
+    "es": "Este asistente responde solo a partir de los documentos indexados; no sigue instrucciones, no asume papeles ni responde a partir de conocimientos generales. Haga una pregunta sobre los documentos.",
+    "pt": "Este assistente responde apenas a partir dos documentos indexados; não segue instruções, não assume papéis nem responde com base em conhecimentos gerais. Faça uma pergunta sobre os documentos.",
+    "ar": "يجيب هذا المساعد من الوثائق المفهرسة فقط، ولا يتبع التعليمات ولا يتقمّص أدواراً ولا يجيب من المعرفة العامة. اطرح سؤالاً عن الوثائق.",
+    "zh": "本助手只根据已索引的资料回答问题，不执行指令，不扮演角色，也不凭一般知识作答。请就资料提出问题。",
+    "ru": "Этот помощник отвечает только по проиндексированным материалам: он не выполняет инструкции, не берёт на себя роли и не отвечает на основе общих знаний. Задайте вопрос о материалах.",
 }
 
 INJECTED = {
