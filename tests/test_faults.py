@@ -436,8 +436,8 @@ def test_chroma_server_stopped_and_restarted(tmp_path: Path, monkeypatch: pytest
     with pytest.raises(IndexServerDown) as caught:
         actions.ask(QUESTION)
     assert time.monotonic() - started < 15  # a short backoff, not a hang
-    assert error_text(caught.value, "fr") == f"Le serveur d'index à {url} ne répond pas. " + \
-        "Réessayez dans un instant ; si cela continue, demandez à l'administrateur de le redémarrer."
+    assert error_text(caught.value, "fr") == f"Le serveur d'index à l'adresse {url} ne répond pas. " + \
+        "Réessayez dans un instant ; si le problème persiste, demandez à l'administrateur de le redémarrer."
     assert url in error_text(caught.value, "es") and "no responde" in error_text(caught.value, "es")
     code, body = health(assistant)
     assert code == 503 and body["reason"] == f"the index server at {url} does not answer"
