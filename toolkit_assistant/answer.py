@@ -24,14 +24,10 @@ from toolkit_assistant.question import (
 )
 from toolkit_assistant.ranker import Scorer, fitted_scorer
 from toolkit_assistant.text import STOPWORDS, SYNONYMS, Span, content_terms, detect_language, split_sentences
-from toolkit_assistant.types import Chunk, Draft, Hit
+from toolkit_assistant.types import NORMATIVE_KINDS, OFFICIAL_STATUSES, Chunk, Draft, Hit
 
 PART_MIN_SCORE = 0.35
-# "May a judge ...?" is answered first from the instruments that say what judges may do
-NORMATIVE_KINDS = {"guidelines", "recommendation", "standard"}
-# official documents (a court's own PDFs of the final or draft text) come before study summaries
-OFFICIAL_STATUSES = {"final", "draft", "original"}
-OFFICIAL_BONUS = 0.03
+OFFICIAL_BONUS = 0.03  # an official text (types.OFFICIAL_STATUSES) comes before a study summary of it
 # a further sentence joins the answer when it scores at least this share of the best one
 ADD_WITH_NEW_TERMS = 0.70
 ADD_WITHOUT_NEW_TERMS = 0.80
@@ -312,15 +308,20 @@ def unknown_term_penalty(question: str, vocabulary: Container[str]) -> float:
     return min(penalty, UNKNOWN_PENALTY_CAP)
 
 
+def holds_kinds(c: Candidate, part: QuestionPart, wants: frozenset[str], checks: dict = _CHECKS) -> bool:
+    """True if a sentence holds each kind of fact a part wants that a sentence can show (number, date, person)."""
+    return all(checks[w](c.span.text, part.text) for w in wants if w in ("number", "date", "person"))
+
+
 def covers(c: Candidate, part: QuestionPart, wants: frozenset[str]) -> bool:
     """True if a sentence already answers a part: most of its words, and the kind of fact it wants."""
-    if term_overlap(part.terms, c.terms) < 0.5:
-        return False
-    return all(_CHECKS[w](c.span.text, part.text) for w in wants if w in ("number", "date", "person"))
+    return term_overlap(part.terms, c.terms) >= 0.5 and holds_kinds(c, part, wants)
 
 
 FOREIGN_PART_MARGIN = 0.05  # a chosen sentence this close to a part's best covers that part
 FOREIGN_PART_MIN = 0.0  # below this score a part's best sentence is not worth adding (a remark, not a question)
+# a count asked for is not answered by "9 to 24 November 2021" or "its 41st session"
+_PART_CHECKS = {**_CHECKS, "number": states_count}
 
 
 def foreign_part_pick(
@@ -334,9 +335,7 @@ def foreign_part_pick(
     by_part = scorer(QuestionProfile(text=part.text, terms=part.terms, wants=wants), cands)
 
     def holds(c: Candidate) -> bool:
-        # a count asked for is not answered by "9 to 24 November 2021" or "its 41st session"
-        checks = {**_CHECKS, "number": states_count}
-        return all(checks[w](c.span.text, part.text) for w in wants if w in ("number", "date", "person"))
+        return holds_kinds(c, part, wants, _PART_CHECKS)
 
     top = max(by_part.values())
     if any(by_part[id(c)] >= top - FOREIGN_PART_MARGIN and holds(c) for c in chosen):
@@ -364,8 +363,9 @@ def select_sentences(
     """
     if not cands:
         return []
-    contexts = {id(c): _context(c) for c in cands}
-    # the hand-set score's word weights (the fitted scorer weighs words by their rarity in the whole index)
+    # the hand-set score's titles and word weights (the fitted scorer reads titles itself and weighs words by
+    # their rarity in the whole index)
+    contexts = {} if scorer is not None else {id(c): _context(c) for c in cands}
     weights = {} if scorer is not None else local_idf(
         tuple(dict.fromkeys(profile.terms + tuple(t for p in profile.parts for t in p.terms))), cands)
     if scorer is not None:

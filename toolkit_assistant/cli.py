@@ -266,10 +266,11 @@ def check(ctx: click.Context, as_json: bool) -> None:
             raise click.ClickException(str(exc)) from exc
         found.append((model, check_index(location, names.get(model, model))))
     ok = all(f.ok for _, f in found)
+    fix = next((f.fix for _, f in found if f.fix), "")
     if as_json:
         main = found[0][1]
         click.echo(json.dumps({"index": main.where, "ok": ok, "problems": [p for _, f in found for p in f.problems],
-                               "facts": main.facts, "fix": next((f.fix for _, f in found if f.fix), ""),
+                               "facts": main.facts, "fix": fix,
                                "indexes": [{"embedding": m, "index": f.where, "ok": f.ok, "problems": f.problems,
                                             "facts": f.facts, "fix": f.fix} for m, f in found]},
                               indent=2, ensure_ascii=False))
@@ -280,7 +281,6 @@ def check(ctx: click.Context, as_json: bool) -> None:
                 click.echo(f"  {fact}")
             for problem in f.problems:
                 click.echo(f"  problem: {problem}")
-        fix = next((f.fix for _, f in found if f.fix), "")
         click.echo(("OK: the indexes are whole." if len(found) > 1 else "OK: the index is whole.") if ok else f"Run: {fix}")
     ctx.exit(0 if ok else 1)
 

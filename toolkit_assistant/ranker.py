@@ -31,6 +31,7 @@ import numpy as np
 from toolkit_assistant.coverage import asking_sentence, counted_thing, counts, focus_heads, focus_terms, present
 from toolkit_assistant.question import _CHECKS, _METADATA, _WANTS, QuestionProfile
 from toolkit_assistant.text import years
+from toolkit_assistant.types import NORMATIVE_KINDS, OFFICIAL_STATUSES
 
 if TYPE_CHECKING:
     from toolkit_assistant.answer import Candidate
@@ -133,6 +134,8 @@ def features(c: Candidate, view: QuestionView, context: frozenset[str]) -> np.nd
     def check(kind: str) -> bool:
         return _CHECKS[kind](text, q)
 
+    has = {kind: check(kind) for kind in view.wanted}  # each asked kind checked once: held, or missing
+    counted = bool(view.counted) and counts(text, view.counted)
     f = {
         "bias": 1.0,
         "similarity": c.sim,
@@ -146,25 +149,25 @@ def features(c: Candidate, view: QuestionView, context: frozenset[str]) -> np.nd
         "head_in_sentence": float(head_in),
         "head_elsewhere": float(head_ctx),
         "names_held": names_held,
-        "number_held": float("number" in view.wanted and check("number")),
-        "number_missing": float("number" in view.wanted and not check("number")),
-        "date_held": float("date" in view.wanted and check("date")),
-        "date_missing": float("date" in view.wanted and not check("date")),
-        "person_held": float("person" in view.wanted and check("person")),
-        "person_missing": float("person" in view.wanted and not check("person")),
+        "number_held": float(has.get("number", False)),
+        "number_missing": float("number" in has and not has["number"]),
+        "date_held": float(has.get("date", False)),
+        "date_missing": float("date" in has and not has["date"]),
+        "person_held": float(has.get("person", False)),
+        "person_missing": float("person" in has and not has["person"]),
         "finding_held": float("finding" in p.wants and check("finding")),
         "finding_metadata": float("finding" in p.wants and bool(_METADATA.search(text))),
-        "count_held": float(bool(view.counted) and counts(text, view.counted)),
-        "count_missing": float(bool(view.counted) and not counts(text, view.counted)),
+        "count_held": float(counted),
+        "count_missing": float(bool(view.counted) and not counted),
         "position_taken": float("yesno" in p.wants and check("yesno")),
         "list_sentence": float("list" in p.wants and check("list")),
-        "normative_source": float("normative" in p.wants and c.chunk.kind in ("guidelines", "recommendation", "standard")),
+        "normative_source": float("normative" in p.wants and c.chunk.kind in NORMATIVE_KINDS),
         "metadata": float(bool(_METADATA.search(text))),
         "short": float(len(text) < 40),
         "length": min(len(text), 400) / 400.0,
         "list_item": float(c.is_item),
         "first_in_chunk": float(c.index == 0),
-        "official": float(c.chunk.status in ("final", "draft", "original")),
+        "official": float(c.chunk.status in OFFICIAL_STATUSES),
     }
     return np.array([f[name] for name in FEATURES], dtype=np.float64)
 

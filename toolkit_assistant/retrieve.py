@@ -105,20 +105,19 @@ class HybridRetriever:
     def sentence_ranking(self, qvec: np.ndarray, n: int, filters: Filters) -> list[str]:
         """Chunk ids by their best sentence's cosine, best first (from the sentence vectors the index holds)."""
         col = getattr(self.reader, "col_sents", None)
-        total = len(self.reader.chunks)
-        if col is None or total == 0:
+        if col is None or not self.reader.chunks:
             return []
         res = col.query(query_embeddings=[qvec.tolist()], n_results=max(1, min(n * SENTENCES_PER_CHUNK, col.count())),
                         include=["metadatas"])
-        out: list[str] = []
+        out: dict[str, None] = {}  # chunk ids in order of their best sentence
         for meta in res["metadatas"][0]:
             cid = meta.get("chunk_id")
             chunk = self.reader.by_id.get(cid)
             if chunk is not None and cid not in out and filters.allows(chunk):
-                out.append(cid)
+                out[cid] = None
                 if len(out) >= n:
                     break
-        return out
+        return list(out)
 
     def bm25_ranking(self, query: str, n: int, filters: Filters) -> list[tuple[str, float]]:
         """(chunk id, BM25 score), best first; empty when no query word is in the index."""

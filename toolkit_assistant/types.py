@@ -7,6 +7,11 @@ from typing import Any
 
 from toolkit_assistant.sourcetags import SourceRef, decode, refs_in
 
+# kinds of document that say what a judge or a court may do ("May a judge ...?" is answered from them first)
+NORMATIVE_KINDS = frozenset({"guidelines", "recommendation", "standard"})
+# statuses of a court's own official texts (final or draft), cited before a study summary of them
+OFFICIAL_STATUSES = frozenset({"final", "draft", "original"})
+
 
 @dataclass(frozen=True)
 class Chunk:
