@@ -155,3 +155,41 @@ def test_an_official_text_is_cited_before_a_summary_that_says_the_same() -> None
 
     chosen = select_sentences(analyse_question("What oversight must judges keep?"), [cand("summary", "a-summary"), cand("original", "the-pdf")])
     assert chosen[0].chunk.status == "original"
+
+
+def test_a_head_word_carried_in_other_words_is_not_missing() -> None:
+    """A head word the passages never use is missing unless the chosen sentences carry its meaning, and that
+    is asked only when the best sentence is clearly about the question."""
+    from toolkit_assistant.coverage import CLEAR_MARGIN, assess
+
+    asked: list[str] = []
+
+    def carries(word: str) -> bool:
+        asked.append(word)
+        return True
+
+    def decide(best_sim: float, carry: object) -> object:
+        return assess(
+            "What verdict did the court reach?", language="en", best_sim=best_sim, top_dense=0.6, agree=True,
+            passage_texts=["The court held that the score may be considered with cautions."], title_texts=[],
+            wants_missing="", absence=False, df=lambda t: 0.01, carries=carry,  # type: ignore[arg-type]
+        )
+
+    without = decide(0.70, None)
+    assert without.coverage == "partial" and without.missing == ("verdict",)
+    carried = decide(0.70, carries)
+    assert carried.coverage == "answered" and carried.evidence.by_meaning == ("verdict",) and asked == ["verdict"]
+    vague = decide(0.42 + CLEAR_MARGIN - 0.01, carries)
+    assert vague.coverage == "partial" and vague.missing == ("verdict",) and asked == ["verdict"]
+
+
+@pytest.mark.integration
+def test_a_paraphrased_head_is_answered_and_a_missing_fact_stays_partial(corpus_assistant) -> None:  # type: ignore[no-untyped-def]
+    """"What verdict ...?" is answered from the holding (the materials say "held", never "verdict");
+    "what fines ...?" stays partly covered: the EU AI Act passages carry no fines in any words."""
+    d = corpus_assistant.ask("What verdict did the Wisconsin Supreme Court reach on COMPAS in Loomis?", explain=True).to_dict()
+    assert d["coverage"] == "answered", d["answer"]
+    assert "verdict" in d["explain"]["decision"]["evidence"]["found_by_meaning"]
+    assert "held" in d["citations"][0]["quote"]
+    fines = corpus_assistant.ask("What fines does the EU AI Act impose on courts that misuse high-risk AI?", explain=True).to_dict()
+    assert fines["coverage"] == "partial" and "fines" in fines["explain"]["decision"]["evidence"]["missing"]

@@ -129,7 +129,8 @@ def _format_explain(trace: dict[str, Any]) -> str:
             f"  evidence: best sentence similarity {ev['best_sentence_similarity']:.3f}, question words found "
             f"{ev['question_words_found']:.2f}, dense and BM25 agree: {ev['dense_and_bm25_agree']}, missing: "
             f"{', '.join(ev['missing']) or '-'}, kind of fact missing: {ev['missing_kind'] or '-'}, "
-            f"best sentence states absence: {ev['best_sentence_states_absence']}"
+            f"best sentence states absence: {ev['best_sentence_states_absence']}, found in other words: "
+            f"{', '.join(ev.get('found_by_meaning', ())) or '-'}"
         )
     return "\n".join(lines)
 

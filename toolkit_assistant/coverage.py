@@ -40,6 +40,9 @@ TOPIC_MIN_TERMS = 0.34  # weighted share of the question's words found in the be
 UNKNOWN_SHARE = 0.5
 # a question word counts as telling when it is rarer than this among the indexed chunks
 COMMON_DF = 0.25
+# the best sentence is clearly about the question this far above the topic floor: only then may words the
+# index never uses be ignored, or a head word the passages never use be carried by them in other words
+CLEAR_MARGIN = 0.10
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Evidence:
     missing: tuple[str, ...] = ()
     missing_kind: str = ""
     absence: bool = False
+    by_meaning: tuple[str, ...] = ()  # question words the passages carry in other words (see assess)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for JSON."""
@@ -64,6 +68,7 @@ class Evidence:
             "missing": list(self.missing),
             "missing_kind": self.missing_kind,
             "best_sentence_states_absence": self.absence,
+            "found_by_meaning": list(self.by_meaning),
         }
 
 
@@ -244,6 +249,7 @@ def assess(
     multilingual: bool = False,
     topic_min_sim: float = 0.42,
     foreign_min_sim: float | None = None,
+    carries: Callable[[str], bool] | None = None,
 ) -> Decision:
     """The decision for one question; see the module docstring.
 
@@ -259,6 +265,8 @@ def assess(
         multilingual: the question is in another language than the passages (words cannot match).
         topic_min_sim: the best sentence similarity at which the passages are about the question.
         foreign_min_sim: the same for a question in another language (meaning alone decides).
+        carries: for a head word the passages never use, True when the chosen sentences carry its
+            meaning in other words ("who bankrolled it?" against "funded by"): see Assistant.carries.
     """
     terms = focus_terms(question, language)
     have = passage_words(passage_texts + title_texts)
@@ -274,13 +282,14 @@ def assess(
     # passages that came back share only its generic words with it
     unknown = [(t, w) for t, w, _ in terms if not foreign and df(t) == 0 and df(w) == 0 and not any(df(f) for f in _forms(t))]
     unknown_share = sum(weights[t] for t, _ in unknown) / total
-    if len(unknown) >= 2 and unknown_share >= UNKNOWN_SHARE and best_sim < topic_min_sim + 0.10:
+    if len(unknown) >= 2 and unknown_share >= UNKNOWN_SHARE and best_sim < topic_min_sim + CLEAR_MARGIN:
         return Decision("none", "the materials never use: " + ", ".join(w for _, w in unknown), evidence)
     if not topic:
         return Decision("none", "nothing retrieved is about the question", evidence)
     # what the question asks for that the passages do not hold: the head of its wh-phrase ("what
     # fines", "how many hours", "who chaired"), and any name it gives ("Kenya", "Coursera")
     missing: list[str] = []
+    by_meaning: list[str] = []
     if not foreign:
         heads = set(focus_heads(question, language))
         # a name in a sentence of context ("I sit in Bogotá. What must I ...?") is not what is asked
@@ -292,10 +301,13 @@ def assess(
                 if t in asking and not present(t, have) and not (len(t) >= 6 and any(w.startswith(t[:5]) for w in have)):
                     missing.append(surface)
             elif t in heads and not present(t, have) and df(t) < COMMON_DF:
-                missing.append(surface)
+                if carries is not None and best_sim >= topic_min_sim + CLEAR_MARGIN and carries(surface):
+                    by_meaning.append(surface)
+                else:
+                    missing.append(surface)
     evidence = Evidence(
         best_sim=best_sim, top_dense=top_dense, agree=agree, term_share=share, missing=tuple(missing),
-        missing_kind=wants_missing, absence=absence,
+        missing_kind=wants_missing, absence=absence, by_meaning=tuple(by_meaning),
     )
     if absence:
         return Decision("partial", "the best passage says the materials lack this fact", evidence, tuple(missing))

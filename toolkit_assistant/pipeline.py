@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 
 
 RESCUE_POOL = 8
+# a question word the passages never use is carried by them in other words when taking it out of the
+# question lowers the similarity of the best chosen sentences, on average over this many
+CARRY_SENTENCES = 5
 
 
 class Generator(Protocol):
@@ -374,7 +377,25 @@ class Assistant:
             foreign_min_sim=getattr(self.embedder, "foreign_min_sim_by_language", {}).get(
                 language, getattr(self.embedder, "foreign_min_sim", None)
             ),
+            carries=lambda word: self.carries(question, word, chosen),
         )
+
+    def carries(self, question: str, word: str, chosen: list[Candidate]) -> bool:
+        """True if the chosen sentences carry the meaning of a question word they never use.
+
+        The question is embedded again without the word. When the word's meaning is in the sentences
+        under other words ("who bankrolled the course?" against "funded by the Multi-Donor Programme"),
+        the sentences are closer to the whole question than to the question without it; when it is not
+        ("what fines does the Act set?" against its high-risk rules), taking it out brings them closer.
+        Averaged over the CARRY_SENTENCES best chosen sentences. One more question embedding, only when a
+        head word is missing from the passages.
+        """
+        top = [c for c in sorted(chosen, key=lambda c: -c.score) if c.vec is not None][:CARRY_SENTENCES]
+        masked = re.sub(r"\b" + re.escape(word) + r"\b", " ", question, flags=re.IGNORECASE)
+        if not top or masked == question:
+            return False
+        without = np.asarray(self.embedder.embed_query(masked), dtype=np.float32)
+        return float(np.mean([c.sim - float(np.asarray(c.vec) @ without) for c in top])) > 0.0
 
     def _partial(
         self, question: str, asked: str, hits: list[Hit], chosen: list[Candidate], decision: Decision,
