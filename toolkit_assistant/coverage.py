@@ -266,7 +266,7 @@ def assess(
         topic_min_sim: the best sentence similarity at which the passages are about the question.
         foreign_min_sim: the same for a question in another language (meaning alone decides).
         carries: for a head word the passages never use, True when the chosen sentences carry its
-            meaning in other words ("who bankrolled it?" against "funded by"): see Assistant.carries.
+            meaning in other words ("what verdict?" against "the court held"): see Assistant.carries.
     """
     terms = focus_terms(question, language)
     have = passage_words(passage_texts + title_texts)

@@ -384,8 +384,8 @@ class Assistant:
         """True if the chosen sentences carry the meaning of a question word they never use.
 
         The question is embedded again without the word. When the word's meaning is in the sentences
-        under other words ("who bankrolled the course?" against "funded by the Multi-Donor Programme"),
-        the sentences are closer to the whole question than to the question without it; when it is not
+        under other words ("what verdict did the court reach in Loomis?" against "The Supreme Court of
+        Wisconsin held ..."), the sentences are closer to the whole question than to the question without it; when it is not
         ("what fines does the Act set?" against its high-risk rules), taking it out brings them closer.
         Averaged over the CARRY_SENTENCES best chosen sentences. One more question embedding, only when a
         head word is missing from the passages.
