@@ -161,6 +161,12 @@ def test_evaluator_runs_a_category_and_adds_a_case(page: Any) -> None:
     page.wait_for_function("document.querySelector('#new-case-result').innerText.includes('Saved to')")
     result = page.inner_text("#new-case-result")
     assert result.startswith("PASS") and "13 July 2016" in result
+    # the case's explain view: the decision with its reason, the passages and the sentences that made it
+    assert "Why: how the assistant decided" in result and "Decision: answered" in result
+    why = page.locator("#new-case-result .ta-explain")
+    assert why.locator(".ta-decision").get_attribute("data-coverage") == "answered"
+    assert why.locator("table").first.locator("tbody tr").count() >= 3  # candidate passages
+    assert why.locator("tr.ta-chosen").count() >= 1 and "ai-court-cases" in why.inner_text()
     page.screenshot(path=str(SHOTS / "07-evaluate.png"), full_page=True)
 
 

@@ -155,6 +155,30 @@ def test_small_helpers() -> None:
     assert "An &lt;b&gt;answer" in fails and "q2" not in fails
 
 
+def test_render_explain_shows_the_decision_passages_and_sentences() -> None:
+    from toolkit_assistant.app.eval_tab import render_explain
+
+    trace = {
+        "hits": [{"rank": 1, "chunk_id": "cases:2:1", "section": "2 <Loomis>", "fused": 0.03, "dense": 0.8, "bm25": 3.1}],
+        "sentences": [{"text": "The court held <that>.", "score": 0.4, "similarity": 0.8, "chosen": True},
+                      {"text": "Docket 1.", "score": 0.1, "similarity": 0.5, "chosen": False}],
+        "decision": {"coverage": "partial", "reason": "the passages do not speak of: fines",
+                     "evidence": {"best_sentence_similarity": 0.7, "question_words_found": 0.5,
+                                  "dense_and_bm25_agree": True, "missing": ["fines"], "missing_kind": "",
+                                  "best_sentence_states_absence": False, "found_by_meaning": ["verdict"]}},
+    }
+    html = render_explain(trace)
+    assert "Decision: partial</strong> - the passages do not speak of: fines" in html
+    assert "data-coverage='partial'" in html and "verdict" in html and "0.700" in html
+    assert "2 &lt;Loomis&gt;" in html and "held &lt;that&gt;" in html and "<that>" not in html
+    assert html.count("ta-chosen") == 1 and "Docket 1." in html
+    french = render_explain(trace, "fr")
+    assert "Décision" in french and "Passages candidats" in french
+    assert render_explain(None) == ""
+    nothing = render_explain({"hits": [], "sentences": []})
+    assert "Nothing was retrieved" in nothing
+
+
 def test_check_case() -> None:
     answer = _answer("Loomis was decided on 13 July 2016 [1].", "x", "x")
     assert check_case(answer, [r"13 July 2016", "loomis"], False) == (True, [])

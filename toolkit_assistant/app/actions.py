@@ -84,14 +84,15 @@ class AppActions:
 
     # --- ask
     def ask(self, question: str, backend: str = "", doc_ids: Any = "", kinds: Any = "",
-            language: str | None = None) -> Answer:
+            language: str | None = None, explain: bool = False) -> Answer:
         """One answer (raises InputError for a bad question); the assistant's own sentences (declines, partial
-        answers, notices) in `language` when given (the interface's), else in the question's."""
+        answers, notices) in `language` when given (the interface's), else in the question's. With `explain`,
+        the answer carries the trace of its decision (the Evaluate tab shows it)."""
         from toolkit_assistant.retrieve import Filters
 
         filters = Filters(doc_ids=as_tuple(doc_ids), kinds=as_tuple(kinds))
         return self.assistant.ask(question or "", backend=(backend or None), filters=filters,
-                                  reply_language=language)
+                                  reply_language=language, explain=explain)
 
     def stream_ask(self, question: str, backend: str = "", doc_ids: Any = "", kinds: Any = "",
                    *, poll_s: float = DRAFT_POLL_S, language: str | None = None) -> Iterator[str | Answer]:

@@ -161,3 +161,46 @@ def render_eval(data: dict[str, Any], lang: str = "en") -> tuple[str, str]:
              f"<p>{esc(ui_text('failing_hint', lang))}</p>{''.join(blocks)}{more}") if blocks else (
         f'<p class="ta-pass">{esc(ui_text("no_failing", lang))}</p>')
     return table, fails
+
+
+def render_explain(trace: dict[str, Any] | None, lang: str = "en") -> str:
+    """Why the assistant answered, answered in part or declined (the trace of `ask --explain`), as HTML: the
+    decision and its evidence, the candidate passages with their scores, the sentences considered."""
+    if not trace:
+        return ""
+    decision = trace.get("decision")
+    if decision:
+        ev = decision.get("evidence") or {}
+        facts = [
+            (ui_text("explain_best_sim", lang), _num(ev.get("best_sentence_similarity"))),
+            (ui_text("explain_words_found", lang), _num(ev.get("question_words_found"))),
+            (ui_text("explain_agree", lang), str(ev.get("dense_and_bm25_agree"))),
+            (ui_text("explain_missing", lang), ", ".join(ev.get("missing") or ()) or "-"),
+            (ui_text("explain_missing_kind", lang), ev.get("missing_kind") or "-"),
+            (ui_text("explain_absence", lang), str(ev.get("best_sentence_states_absence"))),
+            (ui_text("explain_by_meaning", lang), ", ".join(ev.get("found_by_meaning") or ()) or "-"),
+        ]
+        head = (f"<p class='ta-decision' data-coverage='{esc(decision.get('coverage', ''))}'><strong>"
+                f"{esc(ui_text('explain_decision', lang))}: {esc(decision.get('coverage', ''))}</strong> - "
+                f"{esc(decision.get('reason', ''))}</p>"
+                + "<ul>" + "".join(f"<li>{esc(k)}: {esc(v)}</li>" for k, v in facts) + "</ul>")
+    else:
+        head = f"<p class='ta-decision' data-coverage='none'><strong>{esc(ui_text('explain_nothing', lang))}</strong></p>"
+    hit_cols = "".join(f"<th>{esc(h)}</th>" for h in ui_text("explain_hit_columns", lang).split("|"))
+    hits = "".join(
+        f"<tr><td>{_num(h.get('rank'))}</td><td><code>{esc(h.get('chunk_id', ''))}</code></td>"
+        f"<td>{esc(h.get('section', ''))}</td><td>{_num(h.get('fused'))}</td><td>{_num(h.get('dense'))}</td>"
+        f"<td>{_num(h.get('bm25'))}</td></tr>"
+        for h in trace.get("hits") or ()
+    )
+    sent_cols = "".join(f"<th>{esc(h)}</th>" for h in ui_text("explain_sentence_columns", lang).split("|"))
+    sents = "".join(
+        f"<tr class='{'ta-chosen' if s.get('chosen') else ''}'><td>{'✓' if s.get('chosen') else ''}</td>"
+        f"<td>{_num(s.get('score'))}</td><td>{_num(s.get('similarity'))}</td><td>{esc(s.get('text', ''))}</td></tr>"
+        for s in trace.get("sentences") or ()
+    )
+    return (f"<details class='ta-explain' open><summary>{esc(ui_text('explain_heading', lang))}</summary>{head}"
+            f"<h4>{esc(ui_text('explain_hits', lang))}</h4>"
+            f"<table class='ta-table'><thead><tr>{hit_cols}</tr></thead><tbody>{hits}</tbody></table>"
+            f"<h4>{esc(ui_text('explain_sentences', lang))}</h4>"
+            f"<table class='ta-table'><thead><tr>{sent_cols}</tr></thead><tbody>{sents}</tbody></table></details>")

@@ -23,6 +23,7 @@ from toolkit_assistant.app.eval_tab import (
     gold_case_index,
     progress_adapter,
     render_eval,
+    render_explain,
     result_data,
     select_cases,
 )
@@ -368,7 +369,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     lang = request_language(request)
                     fact_list = [f.strip() for f in (facts or "").splitlines() if f.strip()]
                     try:
-                        answer = actions.ask(q, language=lang)
+                        answer = actions.ask(q, language=lang, explain=True)
                         rec, passed, reasons, path = actions.run_added_case(
                             q, fact_list, cat or "answerable", list(as_tuple(sections)), bool(refuse))
                     except ToolkitError as exc:
@@ -380,6 +381,7 @@ def build_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                             + (f"<ul>{probs}</ul>" if probs else "")
                             + f"<blockquote class='ta-chunk'>{esc(answer.text)}</blockquote>"
                             + render_sources(answer, lang=lang)
+                            + render_explain(answer.explain, lang)
                             + f"<p>{saved_to}</p><pre>{esc(json.dumps(rec, ensure_ascii=False))}</pre>")
 
                 on_add_case.__annotations__ = {"request": gr.Request}
