@@ -31,6 +31,15 @@ PARTIAL = {
     "zh": "资料涉及{topic}，但没有提到{what}。最接近的段落：",
     "ru": "Материалы касаются темы {topic}, но ничего не говорят о {what}. Ближайшие фрагменты:",
 }
+PREMISE = {
+    "en": "The question says “{stated}”; the materials say “{found}” (the first cited sentence).",
+    "fr": "La question parle de « {stated} » ; les documents indiquent « {found} » (la première phrase citée).",
+    "es": "La pregunta habla de «{stated}»; los documentos indican «{found}» (la primera oración citada).",
+    "pt": "A pergunta fala em “{stated}”; os documentos indicam “{found}” (a primeira frase citada).",
+    "ar": "يذكر السؤال «{stated}»؛ أما الوثائق فتذكر «{found}» (الجملة الأولى المستشهد بها).",
+    "zh": "问题中说“{stated}”；资料中说“{found}”（见第一条引文）。",
+    "ru": "В вопросе сказано «{stated}»; в материалах — «{found}» (первое цитируемое предложение).",
+}
 PARTIAL_ABSENT = {
     "en": "The materials speak of {topic}, but they say that this is not known or not confirmed:",
     "fr": "Les documents traitent de {topic}, mais indiquent que ce point n'est pas connu ou pas confirmé :",

@@ -29,9 +29,11 @@ from toolkit_assistant.messages import (
     PARTIAL,
     PARTIAL_ABSENT,
     PARTIAL_KIND,
+    PREMISE,
     SOURCES_IN_ENGLISH,
     say,
 )
+from toolkit_assistant.premise import contradiction
 from toolkit_assistant.question import _CHECKS, _WANTS
 from toolkit_assistant.retrieve import Filters, HybridRetriever
 from toolkit_assistant.text import detect_language
@@ -256,6 +258,14 @@ class Assistant:
             answer = replace(answer, explain=trace)
             self._log(answer)
             return answer
+        premise = contradiction(asked, cands) if language == "en" and decision.coverage == "answered" else None
+        if premise is not None:
+            # a count the question takes for granted that a passage contradicts: that passage comes first
+            notices.append(say(PREMISE, reply).format(stated=premise.stated.surface, found=premise.found))
+            chosen = [premise.sentence] + [c for c in chosen if c is not premise.sentence]
+            if trace is not None:
+                trace["premise"] = {"stated": premise.stated.surface, "found": premise.found,
+                                    "chunk_id": premise.sentence.chunk.id, "sentence": premise.sentence.span.text}
         if decision.coverage == "partial":
             answer = self._partial(question, asked, hits, chosen, decision, name, t0, t1, relevance, language, notices,
                                    reply)
