@@ -49,7 +49,11 @@ def test_question_reading() -> None:
     assert "fine" in focus_heads("What fines does the EU AI Act set for courts?")
     assert "chair" in focus_heads("Who chaired the expert group?")
     assert counted_thing("How many comments did UNESCO receive?") == "comment"
-    assert counted_thing("How many people filled in the survey?") == ""
+    assert counted_thing("How many people filled in the survey?") == "people"
+    assert counted_thing("How many real-world cases and examples were in the materials?") == "case"
+    assert counted_thing("How many countries have signed it?") == "country"
+    assert counts("The MOOC had 4,432 registrants after six weeks.", "people")  # any count of persons
+    assert not counts("The 2020 survey received 1,265 responses.", "people")
     assert counts("The MOOC had 4,432 registrants after six weeks.", "registrant")
     assert counts("The course has six modules.", "module")
     assert not counts("The consultation closed on 27 September 2024.", "comment")

@@ -185,7 +185,9 @@ def counted_thing(question: str, language: str = "en") -> str:
     # ("how many member states signed on", "how many people actually filled in")
     w: list[str] = []
     for x in words(m.group(1)):
-        if x in filler or x in STOPWORDS or (len(x) > 4 and x.endswith("ed")):
+        # a plural among the filler words is the thing counted ("how many cases", "how many people"): only
+        # the other filler ends the phrase ("how many states actually ...")
+        if (x in filler and not (x.endswith("s") and len(x) > 3 or x == "people")) or x in STOPWORDS or (len(x) > 4 and x.endswith("ed")):
             break
         w.append(x)
     if not w:
@@ -193,14 +195,23 @@ def counted_thing(question: str, language: str = "en") -> str:
     return stem(w[-1])
 
 
+# "how many people": any count of persons answers it ("4,432 registrants", "1,265 responses" does not)
+PERSONS = frozenset({
+    "people", "person", "participant", "registrant", "respondent", "judge", "operator", "actor", "trainee",
+    "lawyer", "prosecutor", "journalist", "member", "expert", "staff", "employee", "official", "student",
+    "user", "learner", "trainer", "speaker", "panellist", "attendee", "delegate", "individual", "woman", "women",
+})
+
+
 def counts(sentence: str, thing: str) -> bool:
     """True if a sentence puts a number right before the thing counted ("4,432 registrants", "six modules")."""
     tokens = [t for t in re.findall(r"[\w%’'.,-]+", sentence)]
+    things = PERSONS if thing == "people" else (thing,)
     for i, tok in enumerate(tokens):
         if not _NUMBER_TOKEN.match(tok.strip(".,")):
             continue
-        window = " ".join(tokens[i + 1 : i + 5])
-        if present(thing, passage_words([window])):
+        have = passage_words([" ".join(tokens[i + 1 : i + 5])])
+        if any(present(t, have) for t in things):
             return True
     return False
 
