@@ -73,6 +73,9 @@ test: install-full browser
 	# the second blind holdout, written after the sentence model was fitted on the dev split
 	TOOLKIT_INDEX_DIR=.toolkit/ci-index $(VENV)/bin/toolkit-assistant eval --cases evals/blind/holdout2.jsonl \
 	  --thresholds evals/thresholds-blind.toml
+	# the third, written after the first two had been scored while the decision was tuned
+	TOOLKIT_INDEX_DIR=.toolkit/ci-index $(VENV)/bin/toolkit-assistant eval --cases evals/blind/holdout3.jsonl \
+	  --thresholds evals/thresholds-blind.toml
 
 eval: install-full
 	$(VENV)/bin/toolkit-assistant eval --report evals/results
