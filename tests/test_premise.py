@@ -24,6 +24,8 @@ def test_stated_counts_are_the_ones_taken_as_given() -> None:
     assert stated_counts("How many principles do the guidelines have?") == []  # asked, not stated
     assert stated_counts("What did the 2024 draft say about principles?") == []  # a year counts nothing
     assert stated_counts("What did the two lawyers in Mata v. Avianca do?") == []  # people are not parts of a text
+    only = stated_counts("Why was the course only offered in English?")
+    assert [(s.value, s.thing, s.surface) for s in only] == [(1, "language", "only offered in English")]
 
 
 def test_a_contradicting_total_is_found_and_a_confirmed_premise_is_left_alone() -> None:
@@ -49,3 +51,8 @@ def test_a_wrong_count_in_the_question_is_corrected_first(corpus_assistant) -> N
     assert any("12 principles" in n and "15 principles" in n for n in d["notices"]), d["notices"]
     right = corpus_assistant.ask("What are the 15 principles of the final UNESCO Guidelines?").to_dict()
     assert not any("The question says" in n for n in right["notices"])
+    # the materials never say "only in English": without the premise check this was "partly covered"
+    english = corpus_assistant.ask("Why was UNESCO's MOOC on AI and the Rule of Law only offered in English?",
+                                   explain=True).to_dict()
+    assert english["coverage"] == "answered" and "seven languages" in english["citations"][0]["quote"]
+    assert english["explain"]["premise"]["found"] == "seven languages"

@@ -251,21 +251,22 @@ class Assistant:
         name = backend or self.backend
         chosen = self.extractive.choose(asked, cands, language) if cands else []
         decision = self.decide(asked, language, hits, cands, chosen) if chosen else None
+        premise = contradiction(asked, cands) if language == "en" and decision and decision.coverage != "none" else None
+        if premise is not None:
+            # a count the question takes for granted that a passage contradicts: that passage answers it, first
+            notices.append(say(PREMISE, reply).format(stated=premise.stated.surface, found=premise.found))
+            chosen = [premise.sentence] + [c for c in chosen if c is not premise.sentence]
+            decision = replace(decision, coverage="answered", reason=f"a passage contradicts “{premise.stated.surface}”")
         trace = self._trace(hits, cands, chosen, decision) if explain else None
+        if trace is not None and premise is not None:
+            trace["premise"] = {"stated": premise.stated.surface, "found": premise.found,
+                                "chunk_id": premise.sentence.chunk.id, "sentence": premise.sentence.span.text}
         if decision is None or decision.coverage == "none":
             t2 = time.perf_counter()
             answer = self._abstain(question, hits, name, t0, t1, t2, relevance, language, notices, reply)
             answer = replace(answer, explain=trace)
             self._log(answer)
             return answer
-        premise = contradiction(asked, cands) if language == "en" and decision.coverage == "answered" else None
-        if premise is not None:
-            # a count the question takes for granted that a passage contradicts: that passage comes first
-            notices.append(say(PREMISE, reply).format(stated=premise.stated.surface, found=premise.found))
-            chosen = [premise.sentence] + [c for c in chosen if c is not premise.sentence]
-            if trace is not None:
-                trace["premise"] = {"stated": premise.stated.surface, "found": premise.found,
-                                    "chunk_id": premise.sentence.chunk.id, "sentence": premise.sentence.span.text}
         if decision.coverage == "partial":
             answer = self._partial(question, asked, hits, chosen, decision, name, t0, t1, relevance, language, notices,
                                    reply)

@@ -37,6 +37,12 @@ _COUNTABLE = {
     "language", "theme", "lesson", "annex", "criterion", "phase", "stage", "edition", "volume",
 }
 _ASKS_COUNT = re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE)
+# "only in English", "only offered in French": one language, taken as given
+_ONLY_LANGUAGE = re.compile(
+    r"\bonly\s+(?:(?:be|been|being|was|were|is|are|offered|available|taught|given|run|published|held)\s+){0,2}"
+    r"in\s+(English|French|Spanish|Arabic|Chinese|Russian|Portuguese)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,9 @@ def stated_counts(question: str) -> list[Stated]:
     """The counts a question takes as given (not the ones it asks for: "how many modules" states none)."""
     if _ASKS_COUNT.search(question):
         return []
-    return [Stated(v, thing, surface, ordinal) for v, ordinal, thing, surface in _counts(question)]
+    out = [Stated(v, thing, surface, ordinal) for v, ordinal, thing, surface in _counts(question)]
+    out += [Stated(1, "language", m.group(0), False) for m in _ONLY_LANGUAGE.finditer(question)]
+    return out
 
 
 def contradiction(question: str, cands: Sequence[Candidate]) -> Contradiction | None:
@@ -112,9 +120,8 @@ def contradiction(question: str, cands: Sequence[Candidate]) -> Contradiction | 
     if not stated:
         return None
     for c in sorted(cands, key=lambda c: -c.score):
-        for s in stated:
-            same = [x for x in counted[id(c)] if x[2] == s.thing]
-            for value, _, _, surface in same:
-                if (s.ordinal and value < s.value) or (not s.ordinal and value != s.value):
+        for value, _, thing, surface in counted[id(c)]:  # in the sentence's order: its first count
+            for s in stated:
+                if thing == s.thing and ((s.ordinal and value < s.value) or (not s.ordinal and value != s.value)):
                     return Contradiction(stated=s, found=surface, sentence=c)
     return None
