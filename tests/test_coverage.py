@@ -59,6 +59,15 @@ def test_question_reading() -> None:
     assert not counts("The consultation closed on 27 September 2024.", "comment")
 
 
+def test_a_dotted_name_in_the_passages_holds_its_parts() -> None:
+    """"ASN.1" in a question is read as "asn" and "1"; the passages' "ASN.1" holds both (it was reported as
+    missing: "the materials do not say anything about 'asn'")."""
+    from toolkit_assistant.coverage import passage_words, present
+
+    have = passage_words(["Read FILE with ASN.1 definitions and generate a C array."])
+    assert present("asn", have) and "asn.1" in have
+
+
 @pytest.mark.integration
 def test_no_answer_or_quote_shows_a_source_tag(corpus_assistant) -> None:  # type: ignore[no-untyped-def]
     """The corpus's [Sn] / [seed nnn] tags never reach an answer or a quote; they ride as sources."""

@@ -176,11 +176,12 @@ def test_answers_on_real_documents(debian_pdfs: dict[str, Path], tmp_path: Path)
     ]
     if (LICENSES / "GPL-3").exists():
         cases.append(("When does the GPL terminate my license?", "gpl-3", {"8"}))
+    cases.append(("How do I parse an ASN.1 definition file into a C array?", "libtasn1", {"3.1"}))
     if (LICENSES / "Apache-2.0").exists():
         cases.append(("Does the Apache License grant permission to use the Licensor's trademarks?", "apache-2-0", {"6"}))
     for question, doc_id, sections in cases:
         answer = assistant.ask(question).to_dict()
-        assert not answer["abstained"], question
+        assert answer["coverage"] == "answered", (question, answer["answer"][:300])
         cited = [c for c in answer["citations"] if c["doc_id"] == doc_id]
         assert cited and {c["section"] for c in cited} & sections, (question, answer["citations"])
         for c in answer["citations"]:

@@ -96,7 +96,7 @@ def passage_words(texts: list[str]) -> set[str]:
     out: set[str] = set()
     for t in texts:
         for w in words(t):
-            for part in {w, *w.split("-")}:
+            for part in {w, *re.split(r"[-.]", w)}:  # "IPDC-backed", "ASN.1": their parts count
                 if not part:
                     continue
                 out.add(part)
