@@ -7,7 +7,13 @@ For every English answerable and near-miss case of the file(s), the question goe
 retrieval as `ask`, and each candidate sentence is described by ranker.features(). A sentence is a
 positive example when it matches one of the case's key-fact patterns that the question itself does not
 match; every sentence retrieved for a near miss (whose fact the corpus lacks) is a negative example.
-A logistic model with an L2 penalty is fitted by Newton's method.
+The weights are fitted to rank each question's candidates (a conditional logit: a softmax over the
+sentences retrieved for one answerable question, the key-fact sentences sharing the target), with an L2
+penalty, by Newton's method; then one scale and a bias turn the ranking score into a probability (a
+logistic fit on every sentence, near misses' included), so the answer's thresholds keep their meaning.
+Ranking what one question retrieved is what the model is for; a plain logistic fit, which weighs every
+sentence of every question alike, ranked the gold set's key facts first less often (148/153 against 149/153
+in the answers) on the same features.
 
 Refuses the holdout split: its figures must come from questions nobody fitted on.
 """
@@ -66,6 +72,28 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = L2) -> np.ndarray:
     return w
 
 
+def fit_ranking(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = L2) -> np.ndarray:
+    """Conditional-logit weights (no bias: it cancels within a question) from (features, labels) per question."""
+    d = groups[0][0].shape[1]
+    w = np.zeros(d)
+    for _ in range(100):
+        grad = l2 * w
+        hess = l2 * np.eye(d)
+        for x, y in groups:
+            z = x @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            target = y / y.sum()
+            grad = grad + x.T @ (p - target)
+            centred = x - p @ x
+            hess = hess + (centred * p[:, None]).T @ centred
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
+
+
 def main() -> None:
     """Fit on the files given (never the holdout), write toolkit_assistant/ranker.json."""
     from toolkit_assistant.config import load_settings
@@ -78,6 +106,7 @@ def main() -> None:
     assistant = Assistant.from_settings(load_settings())
     xs: list[np.ndarray] = []
     ys: list[int] = []
+    groups: list[tuple[np.ndarray, np.ndarray]] = []
     n_cases = 0
     cases = [json.loads(line) for path in paths for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     for case in cases:
@@ -88,10 +117,15 @@ def main() -> None:
             continue  # retrieval missed the fact: nothing to learn about sentences here
         xs += rx
         ys += ry
+        if any(ry):
+            groups.append((np.vstack(rx)[:, 1:], np.array(ry, dtype=np.float64)))  # without the bias column
         n_cases += 1
     x = np.vstack(xs)
     y = np.array(ys, dtype=np.float64)
-    w = fit(x, y)
+    ranking = fit_ranking(groups)
+    z = x[:, 1:] @ ranking
+    bias, scale = fit(np.column_stack([np.ones_like(z), z]), y, l2=0.0)
+    w = np.concatenate([[bias], scale * ranking])
     out = {
         "features": list(FEATURES),
         "weights": {name: round(float(v), 6) for name, v in zip(FEATURES, w, strict=True)},
@@ -102,6 +136,7 @@ def main() -> None:
             "sentences": len(y),
             "positives": int(y.sum()),
             "l2": L2,
+            "objective": "conditional logit per question, then a logistic scale and bias",
             "command": "python scripts/train_ranker.py " + " ".join(paths),
         },
     }

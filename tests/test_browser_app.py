@@ -117,7 +117,8 @@ def test_sources_show_each_passage_once_readable_meta_and_linked_markers(page: A
     page.wait_for_timeout(400)
     card = page.locator(f"#sources-panel [id='{target}']").locator("xpath=ancestor-or-self::div[contains(@class,'ta-source')][1]")
     box = card.bounding_box()
-    assert box is not None and 0 <= box["y"] < 700, f"passage {target} not scrolled into view: {box}"
+    # its top at the top of the view, give or take the sub-pixel of a scroll (-0.42 px was seen)
+    assert box is not None and -1 < box["y"] < 700, f"passage {target} not scrolled into view: {box}"
     assert len(page.context.pages) == pages_before, "the [n] link opened another tab"
     page.screenshot(path=str(SHOTS / "15-02-sources-one-card-per-passage.png"))
 

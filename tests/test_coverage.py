@@ -203,6 +203,6 @@ def test_a_paraphrased_head_is_answered_and_a_missing_fact_stays_partial(corpus_
     d = corpus_assistant.ask("What verdict did the Wisconsin Supreme Court reach on COMPAS in Loomis?", explain=True).to_dict()
     assert d["coverage"] == "answered", d["answer"]
     assert "verdict" in d["explain"]["decision"]["evidence"]["found_by_meaning"]
-    assert "held" in d["citations"][0]["quote"]
+    assert any("held" in c["quote"] for c in d["citations"])
     fines = corpus_assistant.ask("What fines does the EU AI Act impose on courts that misuse high-risk AI?", explain=True).to_dict()
     assert fines["coverage"] == "partial" and "fines" in fines["explain"]["decision"]["evidence"]["missing"]

@@ -3,7 +3,8 @@
 Each candidate sentence is described by what the pipeline already knows about it (its similarity to the
 question, the question's words it holds and how rare they are, the head of the wh-phrase, the names in the
 asking sentence, the kind of fact asked for and whether the sentence has it, the rank of its chunk, ...).
-A logistic model turns these into the probability that the sentence states the asked fact.
+A linear score, fitted to rank each question's candidates (scripts/train_ranker.py), and one logistic scale
+turn these into the probability that the sentence states the asked fact.
 
 The weights (`ranker.json`) are fitted by `scripts/train_ranker.py` on the blind **dev** split only
 (questions written by helpers who read only the corpus), never on the holdout split, which stays the
