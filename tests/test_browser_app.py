@@ -142,6 +142,17 @@ def test_each_answer_shows_its_outcome(page: Any) -> None:  # noqa: F811
     page.screenshot(path=str(SHOTS / "15-03-outcomes.png"), full_page=True)
 
 
+def test_a_wrong_count_in_the_question_is_corrected_above_the_sources(page: Any) -> None:  # noqa: F811
+    _ask(page, "The final UNESCO court guidelines have 12 principles. What are they?")
+    panel = page.locator("#sources-panel")
+    notice = panel.locator(".ta-notice").filter(has_text="The question says")
+    assert notice.count() == 1 and "“12 principles”" in notice.inner_text() and "“15 principles”" in notice.inner_text()
+    first_card = panel.locator(".ta-source").first
+    assert "15 principles" in first_card.inner_text()  # the correcting passage is the first one cited
+    assert notice.bounding_box()["y"] < first_card.bounding_box()["y"]  # read before the sources
+    page.screenshot(path=str(SHOTS / "15-04-premise.png"), full_page=True)
+
+
 def test_outcome_labels_are_translated(app_url: str) -> None:  # noqa: F811
     from playwright.sync_api import sync_playwright
 

@@ -242,7 +242,9 @@ def test_an_announced_count_brings_that_many_following_sentences() -> None:
     profile = analyse_question("What figures does the page give?")
     assert announces("The page gives five figures for the Initiative.", profile) == 5
     assert announces("The draft gives three examples of AI in courts.", profile) == 3
-    assert announces("The page gives 40 figures.", profile) == 8  # capped
+    assert announces("The page gives 40 figures.", profile) == 15  # capped
+    assert announces("The 15 principles of the final text are the following.", profile) == 15
+    assert announces("The report names them as follows.", profile) == 2  # no count: two
 
 
 def test_how_many_counts_the_noun_not_the_verb_after_it() -> None:

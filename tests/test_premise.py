@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from toolkit_assistant.answer import Candidate
@@ -49,6 +51,9 @@ def test_a_wrong_count_in_the_question_is_corrected_first(corpus_assistant) -> N
     assert d["coverage"] == "answered"
     assert "15 principles" in d["citations"][0]["quote"]
     assert any("12 principles" in n and "15 principles" in n for n in d["notices"]), d["notices"]
+    # "the 15 principles ... are the following" brings all fifteen, in order, across the chunk boundary
+    numbers = [int(n) for n in re.findall(r"Principle (\d+) of the final", d["answer"])]
+    assert numbers == list(range(1, 16)), numbers
     right = corpus_assistant.ask("What are the 15 principles of the final UNESCO Guidelines?").to_dict()
     assert not any("The question says" in n for n in right["notices"])
     # the materials never say "only in English": without the premise check this was "partly covered"

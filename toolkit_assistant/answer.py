@@ -347,6 +347,22 @@ def foreign_part_pick(
     return None
 
 
+def _next_sentence(c: Candidate, by_pos: dict[tuple[str, int], Candidate], cands: list[Candidate]) -> Candidate | None:
+    """The candidate after `c` in reading order: the next sentence of its chunk, else the first retrieved
+    sentence of the next chunk of the same section ("doc:14:1" then "doc:14:2"), so an announced list that a
+    chunk boundary cuts goes on."""
+    nxt = by_pos.get((c.chunk.id, c.index + 1))
+    if nxt is not None:
+        return nxt
+    if any(x.chunk.id == c.chunk.id and x.index > c.index for x in cands):
+        return None  # a sentence of this chunk was not retrieved: the run is broken
+    head, _, tail = c.chunk.id.rpartition(":")
+    if not tail.isdigit():
+        return None
+    following = [x for x in cands if x.chunk.id == f"{head}:{int(tail) + 1}" and x.chunk.section == c.chunk.section]
+    return min(following, key=lambda x: x.index) if following else None
+
+
 def _context(c: Candidate) -> frozenset[str]:
     return terms_of(f"{c.chunk.title} {c.chunk.section_title}")
 
@@ -443,10 +459,12 @@ def select_sentences(
     for c in chosen:
         expanded.append(c)
         follow = announces(c.span.text, profile)
-        for step in range(1, follow + 1):
-            nxt = by_pos.get((c.chunk.id, c.index + step))
+        at = c
+        for _ in range(follow):
+            nxt = _next_sentence(at, by_pos, cands)
             if nxt is None:
                 break
+            at = nxt
             if nxt not in expanded and nxt not in chosen:
                 expanded.append(nxt)
         if c.span.text.rstrip().endswith(":"):

@@ -27,7 +27,11 @@ def announces(sentence: str, profile: QuestionProfile) -> int:
     if text.endswith(":"):
         return 0  # list items are handled separately
     if re.search(r"\bthe following\b|\bas follows\b", text, re.IGNORECASE):
-        return 2
+        # "the 15 principles ... are the following": as many as it counts (up to MAX_ANNOUNCED), else two
+        counted = [m.group(2) for m in _ANNOUNCE.finditer(text) if m.group(2)]
+        said = counted[0].lower() if counted else ""
+        n = int(said) if said.isdigit() else _COUNT_WORDS.get(said, 2)
+        return max(2, min(n, MAX_ANNOUNCED))
     asks_what = bool(profile.wants & {"list"}) or bool(
         re.match(r"\s*(what|which|who|how)\b", profile.text, re.IGNORECASE)
     )
@@ -42,7 +46,7 @@ def announces(sentence: str, profile: QuestionProfile) -> int:
 
 _COUNT_WORDS = {w: n for n, w in enumerate(
     ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"], 2)}
-MAX_ANNOUNCED = 8
+MAX_ANNOUNCED = 15  # "the 15 principles are the following": all of them
 
 
 def compose(chosen: list[Candidate], *, backend: str) -> Draft:
