@@ -206,3 +206,26 @@ def test_a_paraphrased_head_is_answered_and_a_missing_fact_stays_partial(corpus_
     assert any("held" in c["quote"] for c in d["citations"])
     fines = corpus_assistant.ask("What fines does the EU AI Act impose on courts that misuse high-risk AI?", explain=True).to_dict()
     assert fines["coverage"] == "partial" and "fines" in fines["explain"]["decision"]["evidence"]["missing"]
+
+
+def test_abbreviations_a_document_defines_count_as_their_names() -> None:
+    from toolkit_assistant.abbreviations import Abbreviations, definitions
+
+    text = ("The Universal Declaration of Human Rights (UDHR) was adopted in 1948. The International Covenant on "
+            "Civil and Political Rights (ICCPR) followed. The Future Society (TFS) built the course. A draft (v2) "
+            "and Some Words (XYZ) are not definitions.")
+    names = definitions([text])
+    assert names == {"UDHR": "Universal Declaration of Human Rights",
+                     "ICCPR": "International Covenant on Civil and Political Rights", "TFS": "The Future Society"}
+    abbr = Abbreviations(names)
+    assert {"universal", "declaration", "human"} <= abbr.terms_in("Article 12 of the UDHR shields privacy.")
+    assert "iccpr" in abbr.terms_in("The International Covenant on Civil and Political Rights protects privacy.")
+    assert abbr.terms_in("Nothing defined here.") == frozenset()
+    assert abbr.other_forms(["Article 17 of the ICCPR"]) == ["International Covenant on Civil and Political Rights"]
+
+
+@pytest.mark.integration
+def test_the_corpus_abbreviations_are_read_once(corpus_assistant) -> None:  # type: ignore[no-untyped-def]
+    found = corpus_assistant._abbreviations()
+    assert found.names["UDHR"] == "Universal Declaration of Human Rights"
+    assert corpus_assistant._abbreviations() is found

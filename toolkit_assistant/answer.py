@@ -13,7 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from toolkit_assistant.compose import announces, compose
+from toolkit_assistant.abbreviations import Abbreviations
+from toolkit_assistant.compose import announces, compose, next_sentence
 from toolkit_assistant.question import (
     _CHECKS,
     _METADATA,
@@ -139,6 +140,7 @@ class ExtractiveGenerator:
         sim_floor: float = 0.0,
         multilingual: bool = False,
         df: Callable[[str], float] | None = None,
+        abbreviations: Callable[[], Abbreviations] | None = None,
     ) -> None:
         """Use these vectors; write at most `max_sentences` sentences (more for lists).
 
@@ -146,6 +148,7 @@ class ExtractiveGenerator:
         candidates too, since a section's fact often sits one chunk away from the best-matching one.
         """
         self.neighbours = neighbours
+        self.abbreviations = abbreviations  # a sentence that uses one form of a defined name holds the other's words
         self.vocabulary = vocabulary
         self.df = df  # share of indexed chunks holding a stemmed word (rarity of the question's words)
         self.sim_floor = sim_floor
@@ -168,6 +171,7 @@ class ExtractiveGenerator:
                         extra.append(Hit(chunk=nb, score=h.score, dense=(h.dense or 0.0) - 0.05, rank=h.rank + 1))
             top += extra
         vectors = self.sentence_vectors([h.chunk for h in top])
+        abbr = self.abbreviations() if self.abbreviations is not None else None
         out: list[Candidate] = []
         seen: set[str] = set()
         for hit in top:
@@ -189,7 +193,8 @@ class ExtractiveGenerator:
                     Candidate(
                         chunk=hit.chunk, span=Span(a, b, sentence), hit_rank=hit.rank or 1,
                         hit_dense=hit.dense if hit.dense is not None else 0.0, sim=float(sim),
-                        terms=terms_of(sentence), index=i, is_item=is_item, vec=mat[i],
+                        terms=terms_of(sentence) | abbr.terms_in(sentence) if abbr else terms_of(sentence),
+                        index=i, is_item=is_item, vec=mat[i],
                     )
                 )
         return out
@@ -347,22 +352,6 @@ def foreign_part_pick(
     return None
 
 
-def _next_sentence(c: Candidate, by_pos: dict[tuple[str, int], Candidate], cands: list[Candidate]) -> Candidate | None:
-    """The candidate after `c` in reading order: the next sentence of its chunk, else the first retrieved
-    sentence of the next chunk of the same section ("doc:14:1" then "doc:14:2"), so an announced list that a
-    chunk boundary cuts goes on."""
-    nxt = by_pos.get((c.chunk.id, c.index + 1))
-    if nxt is not None:
-        return nxt
-    if any(x.chunk.id == c.chunk.id and x.index > c.index for x in cands):
-        return None  # a sentence of this chunk was not retrieved: the run is broken
-    head, _, tail = c.chunk.id.rpartition(":")
-    if not tail.isdigit():
-        return None
-    following = [x for x in cands if x.chunk.id == f"{head}:{int(tail) + 1}" and x.chunk.section == c.chunk.section]
-    return min(following, key=lambda x: x.index) if following else None
-
-
 def _context(c: Candidate) -> frozenset[str]:
     return terms_of(f"{c.chunk.title} {c.chunk.section_title}")
 
@@ -461,7 +450,7 @@ def select_sentences(
         follow = announces(c.span.text, profile)
         at = c
         for _ in range(follow):
-            nxt = _next_sentence(at, by_pos, cands)
+            nxt = next_sentence(at, by_pos, cands)
             if nxt is None:
                 break
             at = nxt

@@ -44,6 +44,22 @@ def announces(sentence: str, profile: QuestionProfile) -> int:
     return 0
 
 
+def next_sentence(c: Candidate, by_pos: dict[tuple[str, int], Candidate], cands: list[Candidate]) -> Candidate | None:
+    """The candidate after `c` in reading order: the next sentence of its chunk, else the first retrieved
+    sentence of the next chunk of the same section ("doc:14:1" then "doc:14:2"), so an announced list that a
+    chunk boundary cuts goes on."""
+    nxt = by_pos.get((c.chunk.id, c.index + 1))
+    if nxt is not None:
+        return nxt
+    if any(x.chunk.id == c.chunk.id and x.index > c.index for x in cands):
+        return None  # a sentence of this chunk was not retrieved: the run is broken
+    head, _, tail = c.chunk.id.rpartition(":")
+    if not tail.isdigit():
+        return None
+    following = [x for x in cands if x.chunk.id == f"{head}:{int(tail) + 1}" and x.chunk.section == c.chunk.section]
+    return min(following, key=lambda x: x.index) if following else None
+
+
 _COUNT_WORDS = {w: n for n, w in enumerate(
     ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"], 2)}
 MAX_ANNOUNCED = 15  # "the 15 principles are the following": all of them

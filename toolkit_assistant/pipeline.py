@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from toolkit_assistant.abbreviations import Abbreviations
 from toolkit_assistant.answer import Candidate, ExtractiveGenerator
 from toolkit_assistant.compose import compose, nearest_topics
-from toolkit_assistant.coverage import Decision, assess, counted_thing, counts, doc_freq
+from toolkit_assistant.coverage import Decision, assess, counted_thing, counts, doc_freq, explain_trace
 from toolkit_assistant.errors import BackendUnavailable, IndexNotBuiltError
 from toolkit_assistant.guard import strip_injections
 from toolkit_assistant.intake import QueryLog, resolve_followup, validate_question
@@ -88,6 +89,7 @@ class Assistant:
             self.embedder.embed_query, self._sentence_vectors, max_sentences=max_citations,
             neighbours=self._neighbours,
             vocabulary=self._vocabulary,
+            abbreviations=self._abbreviations,
             sim_floor=getattr(self.embedder, "sim_floor", 0.0),
             multilingual=getattr(self.embedder, "multilingual", False),
             df=lambda term: doc_freq(self.reader.bm25, term),
@@ -153,6 +155,14 @@ class Assistant:
 
     def _sentence_vectors(self, chunks: list[Any]) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
         return self.reader.sentence_vectors([c.id for c in chunks])
+
+    def _abbreviations(self) -> Abbreviations:
+        """The abbreviations the indexed text defines (read once, on the first question)."""
+        found = getattr(self.reader, "_toolkit_abbreviations", None)
+        if found is None:
+            found = Abbreviations.of(c.text for c in self.reader.chunks)
+            self.reader._toolkit_abbreviations = found  # noqa: SLF001 - one reading per loaded index
+        return found
 
     def _vocabulary(self) -> Any:
         """The index's BM25 vocabulary (stemmed words the materials use)."""
@@ -257,10 +267,7 @@ class Assistant:
             notices.append(say(PREMISE, reply).format(stated=premise.stated.surface, found=premise.found))
             chosen = [premise.sentence] + [c for c in chosen if c is not premise.sentence]
             decision = replace(decision, coverage="answered", reason=f"a passage contradicts “{premise.stated.surface}”")
-        trace = self._trace(hits, cands, chosen, decision) if explain else None
-        if trace is not None and premise is not None:
-            trace["premise"] = {"stated": premise.stated.surface, "found": premise.found,
-                                "chunk_id": premise.sentence.chunk.id, "sentence": premise.sentence.span.text}
+        trace = explain_trace(hits, cands, chosen, decision, premise) if explain else None
         if decision is None or decision.coverage == "none":
             t2 = time.perf_counter()
             answer = self._abstain(question, hits, name, t0, t1, t2, relevance, language, notices, reply)
@@ -341,7 +348,7 @@ class Assistant:
         top_ids = {h.chunk.id for h in hits[:3]}
         passages = [c.chunk for c in cands if c.chunk.id in top_ids or c.hit_rank <= 3]
         texts = list({c.id: c.text for c in passages}.values())
-        titles = list({f"{c.title} {c.section_title}" for c in passages})
+        titles = list({f"{c.title} {c.section_title}" for c in passages}) + self._abbreviations().other_forms(texts)
         by_dense = [h.chunk.id for h in sorted(hits, key=lambda h: -(h.dense or 0.0))[:3]]
         by_lex = [h.chunk.id for h in sorted((h for h in hits if h.lexical), key=lambda h: -(h.lexical or 0.0))[:3]]
         # only the kinds the question asks for in words: a year it states is a premise to check
@@ -448,27 +455,6 @@ class Assistant:
             coverage="partial",
             missing=decision.missing,
         )
-
-    def _trace(self, hits: list[Hit], cands: list[Candidate], chosen: list[Candidate], decision: Decision | None) -> dict[str, Any]:
-        """What each stage saw, for `ask --explain`: hits, sentences considered, the decision."""
-        ranked = sorted(cands, key=lambda c: -c.score)[:12]
-        return {
-            "hits": [
-                {"rank": h.rank, "chunk_id": h.chunk.id, "fused": round(h.score, 5),
-                 "dense": None if h.dense is None else round(h.dense, 4),
-                 "bm25": None if h.lexical is None else round(h.lexical, 4),
-                 "section": f"{h.chunk.section} {h.chunk.section_title}".strip()}
-                for h in hits
-            ],
-            "sentences": [
-                {"chunk_id": c.chunk.id, "text": c.span.text, "score": round(c.score, 4),
-                 "similarity": round(c.sim, 4), "chosen": any(c is x for x in chosen)}
-                for c in ranked
-            ],
-            "decision": None if decision is None else {
-                "coverage": decision.coverage, "reason": decision.reason, "evidence": decision.evidence.to_dict(),
-            },
-        }
 
     def _abstain(
         self, question: str, hits: list[Hit], backend: str, t0: float, t1: float, t2: float, relevance: float,
