@@ -81,6 +81,7 @@ def test_libtasn1_sections_labels_and_no_contents_or_index_text(debian_pdfs: dic
     doc = extract_document(path)
     kinds = {p.page: p.kind for p in doc.pages}
     assert kinds[3] == "contents" and kinds[35] == "index" and kinds[36] == "index"
+    assert kinds[1] == "title" and kinds[2] == "body"  # title, authors, version: no sentence to quote
     assert [doc.label(n) for n in (1, 2, 3, 4)] == ["T-1", "T-2", "i", "1"]
     chunks = _chunks(path)
     sections = {c.section: c.section_title for c in chunks}
@@ -88,7 +89,7 @@ def test_libtasn1_sections_labels_and_no_contents_or_index_text(debian_pdfs: dic
                           ("4.3", "DER functions"), ("A.1", "GNU Free Documentation License")]:
         assert sections.get(number) == title
     for c in chunks:
-        assert c.page not in (3, 35, 36)  # contents and index pages are never quoted
+        assert c.page not in (1, 3, 35, 36)  # the title, contents and index pages are never quoted
         assert not LEADER.search(c.text) and ". . . ." not in c.text
         assert "Chapter 4: Function reference" not in c.text and "asn1Parser program" not in c.text
         assert c.page_label == doc.label(c.page)
@@ -103,6 +104,7 @@ def test_shared_mime_info_has_no_running_header_in_its_sentences(debian_pdfs: di
         for s in split_sentences(c.text):  # the title page's own title line may stand alone; nothing is glued to it
             assert not s.text.startswith("Shared MIME-info Database ") or c.page == 1, s.text
             assert not (c.page > 1 and s.text == "Shared MIME-info Database")
+    assert extract_document(debian_pdfs["shared-mime-info-spec"]).pages[0].kind == "body"  # its first page has sentences
     version = next(c for c in chunks if "This is version 0.21 of the Shared MIME-info Database specification" in c.text)
     assert version.section == "1.1" and version.section_title == "Version" and version.page_label == "1"
 

@@ -53,7 +53,8 @@ class Footnote:
 class PageText:
     """A page after cleaning.
 
-    `kind` is "body", "contents" (a table of contents), "index" or "blank"; only body pages give text to
+    `kind` is "body", "contents" (a table of contents), "index", "title" (a first page of a longer document
+    that holds only its title, authors and version, no sentence) or "blank"; only body pages give text to
     quote. `removed` holds the lines taken out (running headers, footers, page numbers, dot-leader lines).
     """
 
@@ -274,6 +275,8 @@ def clean_pages(raw: list[_RawPage]) -> list[PageText]:
                 lines.remove(ln)
         footnotes, lines = _split_footnotes(lines, page, body_size, vocab)
         kind = _page_kind(lines)
+        if kind == "body" and page.index == 0 and len(raw) > TITLE_PAGE_MIN_PAGES and _title_page(lines):
+            kind = "title"
         if kind != "body":
             pages.append(PageText(page.index + 1, page.label, kind, (), tuple(footnotes), tuple(removed)))
             continue
@@ -352,6 +355,19 @@ def _split_footnotes(lines: list[Line], page: _RawPage, body: float, vocab: set[
             notes[-1][1].append(ln.text)
     out = [Footnote(marker, join_paragraph(parts, vocab), page.index + 1, page.label) for marker, parts in notes if parts]
     return out, lines[:i]
+
+
+TITLE_PAGE_MIN_PAGES = 3  # a one- to three-page document's first page is its text, whatever it looks like
+TITLE_PAGE_MAX_WORDS = 60
+
+
+def _title_page(lines: list[Line]) -> bool:
+    """True for a first page of a few words with no sentence: the title, authors, version ("Libtasn1 /
+    Abstract Syntax Notation One (ASN.1) library for the GNU system / for version 4.19.0, 18 August 2022 /
+    Fabio Fiorina ..."), which would otherwise be quoted as an answer to "what is libtasn1 for?"."""
+    texts = [ln.text.strip() for ln in lines if ln.text.strip()]
+    return (bool(texts) and sum(len(t.split()) for t in texts) <= TITLE_PAGE_MAX_WORDS
+            and not any(re.search(r"[.!?;:]['’\")]?$", t) for t in texts))
 
 
 def _page_kind(lines: list[Line]) -> str:
