@@ -450,7 +450,7 @@ def select_sentences(
         follow = announces(c.span.text, profile)
         at = c
         for _ in range(follow):
-            nxt = next_sentence(at, by_pos, cands)
+            nxt = next_sentence(at, by_pos)
             if nxt is None:
                 break
             at = nxt

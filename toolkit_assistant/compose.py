@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 from toolkit_assistant.question import QuestionProfile
+from toolkit_assistant.text import CARDINALS
 from toolkit_assistant.types import Citation, Draft, Hit
 
 if TYPE_CHECKING:
@@ -29,39 +30,40 @@ def announces(sentence: str, profile: QuestionProfile) -> int:
     if re.search(r"\bthe following\b|\bas follows\b", text, re.IGNORECASE):
         # "the 15 principles ... are the following": as many as it counts (up to MAX_ANNOUNCED), else two
         counted = [m.group(2) for m in _ANNOUNCE.finditer(text) if m.group(2)]
-        said = counted[0].lower() if counted else ""
-        n = int(said) if said.isdigit() else _COUNT_WORDS.get(said, 2)
-        return max(2, min(n, MAX_ANNOUNCED))
+        return max(2, min(_said_count(counted[0] if counted else ""), MAX_ANNOUNCED))
     asks_what = bool(profile.wants & {"list"}) or bool(
         re.match(r"\s*(what|which|who|how)\b", profile.text, re.IGNORECASE)
     )
     m = _ANNOUNCE.search(text)
     if asks_what and m and text.count(",") < 2:
         # "gives five figures": the five sentences after it state them
-        said = (m.group(2) or "").lower()
-        n = int(said) if said.isdigit() else _COUNT_WORDS.get(said, 2)
-        return max(1, min(n, MAX_ANNOUNCED))
+        return max(1, min(_said_count(m.group(2) or ""), MAX_ANNOUNCED))
     return 0
 
 
-def next_sentence(c: Candidate, by_pos: dict[tuple[str, int], Candidate], cands: list[Candidate]) -> Candidate | None:
-    """The candidate after `c` in reading order: the next sentence of its chunk, else the first retrieved
-    sentence of the next chunk of the same section ("doc:14:1" then "doc:14:2"), so an announced list that a
-    chunk boundary cuts goes on."""
+def _said_count(said: str) -> int:
+    """The count an announcing sentence gives ("15", "five"), two when it gives none."""
+    said = said.lower()
+    return int(said) if said.isdigit() else CARDINALS.get(said, 2)
+
+
+def next_sentence(c: Candidate, by_pos: dict[tuple[str, int], Candidate]) -> Candidate | None:
+    """The candidate after `c` in reading order (`by_pos`: the candidates by chunk id and sentence index): the
+    next sentence of its chunk, else the first retrieved sentence of the next chunk of the same section
+    ("doc:14:1" then "doc:14:2"), so an announced list that a chunk boundary cuts goes on."""
     nxt = by_pos.get((c.chunk.id, c.index + 1))
     if nxt is not None:
         return nxt
-    if any(x.chunk.id == c.chunk.id and x.index > c.index for x in cands):
+    if any(cid == c.chunk.id and i > c.index for cid, i in by_pos):
         return None  # a sentence of this chunk was not retrieved: the run is broken
     head, _, tail = c.chunk.id.rpartition(":")
     if not tail.isdigit():
         return None
-    following = [x for x in cands if x.chunk.id == f"{head}:{int(tail) + 1}" and x.chunk.section == c.chunk.section]
+    after = f"{head}:{int(tail) + 1}"
+    following = [x for (cid, _), x in by_pos.items() if cid == after and x.chunk.section == c.chunk.section]
     return min(following, key=lambda x: x.index) if following else None
 
 
-_COUNT_WORDS = {w: n for n, w in enumerate(
-    ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"], 2)}
 MAX_ANNOUNCED = 15  # "the 15 principles are the following": all of them
 
 

@@ -413,7 +413,7 @@ class Assistant:
         if not top or masked == question:
             return False
         without = np.asarray(self.embedder.embed_query(masked), dtype=np.float32)
-        return float(np.mean([c.sim - float(np.asarray(c.vec) @ without) for c in top])) > 0.0
+        return float(np.mean([c.sim - float(c.vec @ without) for c in top])) > 0.0
 
     def _partial(
         self, question: str, asked: str, hits: list[Hit], chosen: list[Candidate], decision: Decision,

@@ -15,16 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from toolkit_assistant.text import stem
+from toolkit_assistant.text import CARDINALS, stem
 
 if TYPE_CHECKING:
     from toolkit_assistant.answer import Candidate
 
-_CARDINALS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-}
 _ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
     "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
@@ -66,8 +61,8 @@ class Contradiction:
 
 def _number(token: str) -> tuple[int, bool] | None:
     low = token.lower()
-    if low in _CARDINALS:
-        return _CARDINALS[low], False
+    if low in CARDINALS:
+        return CARDINALS[low], False
     if low in _ORDINALS:
         return _ORDINALS[low], True
     m = re.fullmatch(r"(\d+)(st|nd|rd|th)?", low)
@@ -113,6 +108,8 @@ def contradiction(question: str, cands: Sequence[Candidate]) -> Contradiction | 
     stands.
     """
     stated = stated_counts(question)
+    if not stated:
+        return None  # most questions state no count: the candidates are not read
     counted = {id(c): [x for x in _counts(c.span.text) if not x[1]] for c in cands}  # totals only
     # a count some passage gives as the question does (the final text's 15 principles) is not a wrong premise,
     # whatever other passages count (the draft's 13)

@@ -29,6 +29,12 @@ STOPWORDS = frozenset(
     unesco's""".split()
 )
 
+# the value of a number written as a word ("15 principles" or "fifteen principles")
+CARDINALS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+}
 _WORD = re.compile(r"[\w][\w'’.-]*[\w]|[\w]", re.UNICODE)
 _NUMBER = re.compile(r"(?<![\w.])(\d[\d,.]*\d|\d)(\s?%|\s?per\s?cent)?", re.IGNORECASE)
 _MONTHS = (
