@@ -47,13 +47,19 @@ class Abbreviations:
     """The definitions of an index, and the words each form adds to a text that holds the other."""
 
     names: dict[str, str]
-    _abbr_terms: dict[str, frozenset[str]] = field(init=False, repr=False)
-    _name_terms: dict[str, str] = field(init=False, repr=False)
+    _name_terms: dict[str, frozenset[str]] = field(init=False, repr=False)
     _cache: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._abbr_terms = {a.lower(): frozenset(content_terms(n)) for a, n in self.names.items()}
-        self._name_terms = {n.lower(): a.lower() for a, n in self.names.items()}
+        self._name_terms = {a: frozenset(content_terms(n)) for a, n in self.names.items()}
+
+    def _uses(self, text: str) -> tuple[list[str], list[str]]:
+        """The defined abbreviations a text uses in their short form, and those it uses in their long form."""
+        low = text.lower()
+        tokens = {w.lower() for w in _WORD.findall(text)}
+        short = [a for a in self.names if a.lower() in tokens]
+        long = [a for a, n in self.names.items() if n.lower() in low]
+        return short, long
 
     @classmethod
     def of(cls, texts: Iterable[str]) -> Abbreviations:
@@ -68,15 +74,8 @@ class Abbreviations:
         hit = self._cache.get(text)
         if hit is not None:
             return hit
-        low = text.lower()
-        tokens = {w.lower() for w in _WORD.findall(text)}
-        out: set[str] = set()
-        for abbr in tokens & self._abbr_terms.keys():
-            out |= self._abbr_terms[abbr]
-        for name, abbr in self._name_terms.items():
-            if name in low:
-                out.add(abbr)
-        result = frozenset(out)
+        short, long = self._uses(text)
+        result = frozenset().union(*(self._name_terms[a] for a in short), (a.lower() for a in long))
         if len(self._cache) < _CACHE_LIMIT:
             self._cache[text] = result
         return result
@@ -85,11 +84,6 @@ class Abbreviations:
         """The other form of every defined name the texts use, as text."""
         out: list[str] = []
         for text in texts:
-            low = text.lower()
-            tokens = {w.lower() for w in _WORD.findall(text)}
-            for abbr, name in self.names.items():
-                if abbr.lower() in tokens:
-                    out.append(name)
-                if name.lower() in low:
-                    out.append(abbr)
+            short, long = self._uses(text)
+            out += [self.names[a] for a in short] + long
         return list(dict.fromkeys(out))
