@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 from dataclasses import dataclass
 
 # Abbreviations after which a full stop does not end a sentence.
@@ -291,3 +292,31 @@ def detect_language(text: str) -> str:
         scores["pt"] += 2
     best = max(scores, key=lambda k: (scores[k], k == "en"))
     return best if scores[best] > scores["en"] else "en"
+
+
+UNKNOWN_NAME_PENALTY = 0.22  # a capitalised word the materials never use ("Singapore", "Neurotechnology")
+UNKNOWN_WORD_PENALTY = 0.06  # any other word they never use ("fines", "salary")
+UNKNOWN_NUMBER_PENALTY = 0.03  # a number they never state (often a wrong premise, not a new topic)
+UNKNOWN_PENALTY_CAP = 0.35
+
+
+def unknown_term_penalty(question: str, vocabulary: Container[str]) -> float:
+    """Lower relevance for question words the materials never use; a name they lack weighs most.
+
+    "What does Singapore's guide say?" is not covered by materials that never mention Singapore, however
+    close the rest of the question is to them. For English questions only: other languages' words are
+    all unknown to an English index (the caller checks the language).
+    """
+    penalty = 0.0
+    tokens = re.findall(r"[\w’'-]+", question)
+    for i, raw in enumerate(tokens):
+        for w in words(raw):
+            if w in STOPWORDS or len(w) < 3 or stem(w) in vocabulary or w in vocabulary:
+                continue
+            if any(ch.isdigit() for ch in w):
+                penalty += UNKNOWN_NUMBER_PENALTY
+            elif i > 0 and raw[:1].isupper():
+                penalty += UNKNOWN_NAME_PENALTY
+            else:
+                penalty += UNKNOWN_WORD_PENALTY
+    return min(penalty, UNKNOWN_PENALTY_CAP)

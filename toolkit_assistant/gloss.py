@@ -1,0 +1,130 @@
+"""English words for a question in another language, from a glossary of the materials' own vocabulary.
+
+The passages are English: a question in French or Arabic shares only names and numbers with them, so BM25
+and the sentence score have almost nothing to read. `english_words` finds the glossary's foreign forms in a
+question and gives the English words they stand for ("capacitou" -> "trained", "الدول الأعضاء" -> "member",
+"states"); retrieval and the sentence score read them as the question's words.
+
+Each glossary (lexicon/gloss/<lang>.json) maps an English word of the corpus (its 598 commonest content words
+and 115 names, taken from the corpus, not from any question) to that word's forms in one language, written
+by helpers who saw those word lists only. The forms match:
+- French, Spanish, Portuguese and Russian: as the beginning of a word of the question ("formé" matches
+  "formés"), accents and ё folded on both sides; a form with a space or a hyphen is a phrase ("état de
+  droit", "ии-систем"), matched within the question; a form ending in a space is a whole word ("ia ").
+- Arabic: within a word (the article and the clitics و ب ل ف ك come before it), after removing the short
+  vowels and folding the alef and yeh forms.
+- Chinese: within the question.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib import resources
+
+from toolkit_assistant.question import QuestionProfile
+from toolkit_assistant.text import content_terms
+
+PREFIX_LANGUAGES = frozenset({"fr", "es", "pt", "ru"})
+_ARABIC_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")  # short vowels, shadda, sukun, dagger alef, tatweel
+
+
+def normalise(text: str, language: str) -> str:
+    """The text as the glossary's forms are compared with it: lower case, with the marks that users type
+    or leave out at will (accents, Arabic short vowels) removed."""
+    text = text.lower()
+    if language == "ar":
+        text = _ARABIC_MARKS.sub("", text)
+        return text.translate(str.maketrans("أإآٱى", "ااااي"))
+    if language in PREFIX_LANGUAGES:
+        decomposed = unicodedata.normalize("NFD", text)
+        return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return text
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """One language's forms, each with the English word it stands for."""
+
+    language: str
+    words: dict[str, list[tuple[str, str]]]  # a form's first letters -> (form, English word), for word forms
+    phrases: list[tuple[str, str]]  # forms matched within the question (phrases; all of Chinese)
+    exact: dict[str, str]  # whole-word forms ("ia")
+
+    def english(self, question: str) -> list[str]:
+        """The English words whose forms the question holds, in the order they first occur."""
+        text = normalise(question, self.language)
+        found: dict[str, int] = {}
+
+        def add(word: str, at: int) -> None:
+            found[word] = min(found.get(word, at), at)
+
+        for form, word in self.phrases:
+            at = text.find(form)
+            if at >= 0:
+                add(word, at)
+        for m in re.finditer(r"\w+", text):
+            token, at = m.group(), m.start()
+            if token in self.exact:
+                add(self.exact[token], at)
+            if self.language == "ar":
+                for form, word in self.words.get("", ()):
+                    if form in token:
+                        add(word, at)
+                continue
+            for form, word in self.words.get(token[:3], ()):
+                if token.startswith(form):
+                    add(word, at)
+        return sorted(found, key=found.__getitem__)
+
+
+@lru_cache(maxsize=8)
+def glossary(language: str) -> Glossary | None:
+    """The glossary of a language, or None when there is none (English; a language without a file)."""
+    path = resources.files("toolkit_assistant.lexicon") / "gloss" / f"{language}.json"
+    if language == "en" or not path.is_file():
+        return None
+    raw: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8"))
+    words: dict[str, list[tuple[str, str]]] = {}
+    phrases: list[tuple[str, str]] = []
+    exact: dict[str, str] = {}
+    for english, forms in raw.items():
+        for form in forms:
+            whole = form.endswith(" ")
+            form = normalise(form.strip(), language)
+            if not form:
+                continue
+            if whole or (len(form) < 3 and language in PREFIX_LANGUAGES):
+                exact[form] = english
+            elif language == "zh" or re.search(r"\W", form):  # a phrase, or a word with a hyphen
+                phrases.append((form, english))
+            elif language == "ar":
+                words.setdefault("", []).append((form, english))
+            else:
+                words.setdefault(form[:3], []).append((form, english))
+    return Glossary(language, words, phrases, exact)
+
+
+def english_words(question: str, language: str) -> list[str]:
+    """The English words a question in `language` asks about, as far as the glossary knows them ([] for
+    English and for a language without a glossary)."""
+    found = glossary(language)
+    return found.english(question) if found is not None else []
+
+
+def glossed(profile: QuestionProfile, language: str, known: Callable[[str], bool] | None = None) -> QuestionProfile:
+    """A question's profile whose terms (and each part's) are the English words the glossary finds in it,
+    stemmed as the passages' words are, and those of its own words that the passages use (`known`: names
+    and numbers; all of them when None). A word of its own language the passages never use would only
+    dilute the share of the question's words a sentence holds."""
+
+    def terms(text: str, own: tuple[str, ...]) -> tuple[str, ...]:
+        extra = content_terms(" ".join(english_words(text, language)))
+        return tuple(dict.fromkeys([*(t for t in own if known is None or known(t)), *extra]))
+
+    parts = tuple(replace(p, terms=terms(p.text, p.terms)) for p in profile.parts)
+    return replace(profile, terms=terms(profile.text, profile.terms), parts=parts)
