@@ -21,8 +21,9 @@ from toolkit_assistant.pdftext import OnPage
 from toolkit_assistant.text import normalise, slug, split_sentences
 from toolkit_assistant.types import Chunk
 
-# bump when chunking changes, so that the next ingest re-chunks unchanged files
-CHUNKER_VERSION = 4
+# bump when chunking changes, so that the next ingest re-chunks unchanged files (their sentences' vectors
+# come from the embedding cache); 5: a PDF's title page is not indexed (pdftext)
+CHUNKER_VERSION = 5
 SUPPORTED = (".md", ".markdown", ".pdf", ".txt")
 FRONT_MATTER_KEYS = (
     "id", "title", "publisher", "year", "status", "kind", "language", "source_url", "note",
