@@ -83,12 +83,18 @@ def result_data(result: Any, folder: Path) -> dict[str, Any]:
     return {"metrics": _field(result, "metrics", {}), "failures": _field(result, "failures", [])}
 
 
-def _num(v: Any) -> str:
+def _num_text(v: Any) -> str:
+    """A figure as text: three decimals for a float, "n/a" for none (not escaped)."""
     if v is None:
         return "n/a"
     if isinstance(v, float):
         return f"{v:.3f}"
-    return esc(v)
+    return str(v)
+
+
+def _num(v: Any) -> str:
+    """A figure as HTML."""
+    return esc(_num_text(v))
 
 
 MAX_FAILURES_SHOWN = 200
@@ -172,8 +178,8 @@ def render_explain(trace: dict[str, Any] | None, lang: str = "en") -> str:
     if decision:
         ev = decision.get("evidence") or {}
         facts = [
-            (ui_text("explain_best_sim", lang), _num(ev.get("best_sentence_similarity"))),
-            (ui_text("explain_words_found", lang), _num(ev.get("question_words_found"))),
+            (ui_text("explain_best_sim", lang), _num_text(ev.get("best_sentence_similarity"))),
+            (ui_text("explain_words_found", lang), _num_text(ev.get("question_words_found"))),
             (ui_text("explain_agree", lang), str(ev.get("dense_and_bm25_agree"))),
             (ui_text("explain_missing", lang), ", ".join(ev.get("missing") or ()) or "-"),
             (ui_text("explain_missing_kind", lang), ev.get("missing_kind") or "-"),
