@@ -196,6 +196,26 @@ def test_a_head_word_carried_in_other_words_is_not_missing() -> None:
     assert vague.coverage == "partial" and vague.missing == ("verdict",) and asked == ["verdict"]
 
 
+def test_words_the_index_never_uses_decline_unless_the_best_sentences_carry_them() -> None:
+    """Two words the index never uses, most of the question's weight, decline it; a word the best sentences
+    carry in other words ("test" against "assessment") does not count; words they do not carry still do."""
+    from toolkit_assistant.coverage import assess
+
+    known = {"module", "toolkit", "end", "judg"}
+
+    def decide(carry: object) -> object:
+        return assess(
+            "Does each module of the toolkit finish with some kind of test?", language="en", best_sim=0.48,
+            top_dense=0.6, agree=True, passage_texts=["Every module of the toolkit ends with an assessment."],
+            title_texts=[], wants_missing="", absence=False,
+            df=lambda t: 0.05 if any(t.startswith(k) for k in known) else 0.0, carries=carry,  # type: ignore[arg-type]
+        )
+
+    assert decide(None).coverage == "none" and "finish" in decide(None).reason
+    assert decide(lambda word: word in ("finish", "test")).coverage == "answered"
+    assert decide(lambda word: False).coverage == "none"  # asked, and the sentences carry neither
+
+
 @pytest.mark.integration
 def test_a_paraphrased_head_is_answered_and_a_missing_fact_stays_partial(corpus_assistant) -> None:  # type: ignore[no-untyped-def]
     """"What verdict ...?" is answered from the holding (the materials say "held", never "verdict");
