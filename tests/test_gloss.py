@@ -105,3 +105,15 @@ def test_a_question_in_another_language_is_answered_with_the_sentence_its_englis
     answer = corpus_assistant.ask(question).to_dict()
     assert answer["coverage"] == "answered" and answer["language"] != "en"
     assert fact in answer["answer"]
+
+
+@pytest.mark.integration
+def test_the_explain_view_shows_the_english_words_a_foreign_question_was_read_with(corpus_assistant) -> None:  # type: ignore[no-untyped-def]
+    from toolkit_assistant.app.eval_tab import render_explain
+
+    trace = corpus_assistant.ask("Qui a financé les lignes directrices de l'UNESCO ?", explain=True).to_dict()["explain"]
+    assert {"funded", "guidelines"} <= set(trace["english_words"])
+    page = render_explain(trace, "fr")
+    assert "mots anglais lus dans la question" in page and "funded" in page
+    english = corpus_assistant.ask("Who funded the UNESCO guidelines?", explain=True).to_dict()["explain"]
+    assert "english_words" not in english

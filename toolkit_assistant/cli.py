@@ -110,7 +110,10 @@ def _format_answer(answer: Any) -> str:
 
 def _format_explain(trace: dict[str, Any]) -> str:
     """The --explain view: the candidate passages, the sentences considered, and the decision."""
-    lines = ["", "Candidate passages (rank, fused score, dense cosine, BM25 score):"]
+    lines = [""]
+    if trace.get("english_words"):
+        lines.append("English words read in the question (glossary): " + ", ".join(trace["english_words"]))
+    lines.append("Candidate passages (rank, fused score, dense cosine, BM25 score):")
     for h in trace["hits"]:
         dense = "-" if h["dense"] is None else f"{h['dense']:.3f}"
         bm25 = "-" if h["bm25"] is None else f"{h['bm25']:.2f}"

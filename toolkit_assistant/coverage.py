@@ -337,9 +337,10 @@ def assess(
 
 
 def explain_trace(hits: list[Any], cands: list[Any], chosen: list[Any], decision: Decision | None,
-                  premise: Any = None) -> dict[str, Any]:
+                  premise: Any = None, english_words: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """What each stage saw, for `ask --explain` and the Evaluate tab: the hits, the sentences considered
-    (the 12 best), the decision with its evidence, and a contradicted premise (premise.py) when there is one."""
+    (the 12 best), the decision with its evidence, a contradicted premise (premise.py) when there is one, and
+    for a question in another language the English words its glossary found (gloss.py)."""
     ranked = sorted(cands, key=lambda c: -c.score)[:12]
     out: dict[str, Any] = {
         "hits": [
@@ -358,6 +359,8 @@ def explain_trace(hits: list[Any], cands: list[Any], chosen: list[Any], decision
             "coverage": decision.coverage, "reason": decision.reason, "evidence": decision.evidence.to_dict(),
         },
     }
+    if english_words:
+        out["english_words"] = list(english_words)
     if premise is not None:
         out["premise"] = {"stated": premise.stated.surface, "found": premise.found,
                           "chunk_id": premise.sentence.chunk.id, "sentence": premise.sentence.span.text}

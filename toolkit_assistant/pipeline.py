@@ -269,7 +269,8 @@ class Assistant:
             notices.append(say(PREMISE, reply).format(stated=premise.stated.surface, found=premise.found))
             chosen = [premise.sentence] + [c for c in chosen if c is not premise.sentence]
             decision = replace(decision, coverage="answered", reason=f"a passage contradicts “{premise.stated.surface}”")
-        trace = explain_trace(hits, cands, chosen, decision, premise) if explain else None
+        glossed = english_words(asked, language) if explain and language != "en" else []
+        trace = explain_trace(hits, cands, chosen, decision, premise, glossed) if explain else None
         if decision is None or decision.coverage == "none":
             t2 = time.perf_counter()
             answer = self._abstain(question, hits, name, t0, t1, t2, relevance, language, notices, reply)

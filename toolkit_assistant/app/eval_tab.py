@@ -192,6 +192,9 @@ def render_explain(trace: dict[str, Any] | None, lang: str = "en") -> str:
                 + "<ul>" + "".join(f"<li>{esc(k)}: {esc(v)}</li>" for k, v in facts) + "</ul>")
     else:
         head = f"<p class='ta-decision' data-coverage='none'><strong>{esc(ui_text('explain_nothing', lang))}</strong></p>"
+    if trace.get("english_words"):  # a question in another language: the words its glossary gave it (gloss.py)
+        head += (f"<p class='ta-english-words'>{esc(ui_text('explain_english_words', lang))}: "
+                 f"{esc(', '.join(trace['english_words']))}</p>")
     hit_cols = "".join(f"<th>{esc(h)}</th>" for h in ui_text("explain_hit_columns", lang).split("|"))
     hits = "".join(
         f"<tr><td>{_num(h.get('rank'))}</td><td><code>{esc(h.get('chunk_id', ''))}</code></td>"
