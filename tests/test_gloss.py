@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit_assistant.gloss import PREFIX_LANGUAGES, english_words, glossary, glossed, normalise
+from toolkit_assistant.gloss import PREFIX_LANGUAGES, build, english_words, glossary, glossed, normalise
 from toolkit_assistant.question import analyse_question
 from toolkit_assistant.text import STOPWORDS
 
@@ -42,6 +42,22 @@ def test_a_question_in_another_language_gets_the_english_words_of_its_forms(ques
 def test_a_whole_word_form_does_not_match_the_start_of_a_longer_word() -> None:
     assert "artificial" in english_words("¿Puede la IA decidir un caso?", "es")
     assert "artificial" not in english_words("Le iambe et la iarovisation", "fr")
+
+
+def test_how_each_script_matches_a_form() -> None:
+    """Word beginnings with accents folded (fr); within a word after the clitics and short vowels (ar), and a
+    whole-word form after a clitic too; within the question, but Latin letters only as a whole word (zh); a
+    whole-word form shared by two English words gives both."""
+    fr = build("fr", {"trained": ["formé"], "court": ["cour "], "courts": ["cour "]})
+    assert fr.english("Les juges ont-ils été FORMES ?") == ["trained"]
+    assert fr.english("La Cour a statué") == ["court", "courts"]
+    assert fr.english("Le cours commence") == []
+    ar = build("ar", {"judges": ["قضاة"], "public": ["الجمهور "]})
+    assert ar.english("كم عدد القُضاةِ؟") == ["judges"]
+    assert ar.english("ماذا يعرف والجمهور؟") == ["public"]
+    zh = build("zh", {"judges": ["法官"], "artificial": ["ai"]})
+    assert zh.english("用AI的法官") == ["artificial", "judges"]
+    assert zh.english("法官的email地址") == ["judges"]
 
 
 def test_english_and_an_unknown_language_get_no_glossary() -> None:

@@ -46,6 +46,21 @@ def normalise(text: str, language: str) -> str:
     return text
 
 
+def _tokens(text: str, language: str) -> list[tuple[str, int]]:
+    """The words of a normalised question with their positions; an Arabic word also without the clitic
+    before it (و ف ب ل ك: "والجمهور" is "الجمهور" for a whole-word form), Chinese only its runs of Latin
+    letters and digits (the rest is matched within the question)."""
+    if language == "zh":
+        return [(m.group(), m.start()) for m in re.finditer(r"[a-z0-9]+", text)]
+    out = []
+    for m in re.finditer(r"\w+", text):
+        token, at = m.group(), m.start()
+        out.append((token, at))
+        if language == "ar" and len(token) > 3 and token[0] in "وفبلك":
+            out.append(("ال" + token[2:] if token.startswith("لل") else token[1:], at))
+    return out
+
+
 @dataclass(frozen=True)
 class Glossary:
     """One language's forms, each with the English word it stands for."""
@@ -53,7 +68,8 @@ class Glossary:
     language: str
     words: dict[str, list[tuple[str, str]]]  # a form's first letters -> (form, English word), for word forms
     phrases: list[tuple[str, str]]  # forms matched within the question (phrases; all of Chinese)
-    exact: dict[str, str]  # whole-word forms ("ia")
+    exact: dict[str, list[str]]  # whole-word forms ("ia"; Chinese: Latin letters, "ai"), each with its words
+
 
     def english(self, question: str) -> list[str]:
         """The English words whose forms the question holds, in the order they first occur."""
@@ -67,10 +83,9 @@ class Glossary:
             at = text.find(form)
             if at >= 0:
                 add(word, at)
-        for m in re.finditer(r"\w+", text):
-            token, at = m.group(), m.start()
-            if token in self.exact:
-                add(self.exact[token], at)
+        for token, at in _tokens(text, self.language):
+            for word in self.exact.get(token, ()):
+                add(word, at)
             if self.language == "ar":
                 for form, word in self.words.get("", ()):
                     if form in token:
@@ -88,18 +103,22 @@ def glossary(language: str) -> Glossary | None:
     path = resources.files("toolkit_assistant.lexicon") / "gloss" / f"{language}.json"
     if language == "en" or not path.is_file():
         return None
-    raw: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8"))
+    return build(language, json.loads(path.read_text(encoding="utf-8")))
+
+
+def build(language: str, raw: dict[str, list[str]]) -> Glossary:
+    """A glossary from its file's mapping: English word -> forms in `language`."""
     words: dict[str, list[tuple[str, str]]] = {}
     phrases: list[tuple[str, str]] = []
-    exact: dict[str, str] = {}
+    exact: dict[str, list[str]] = {}
     for english, forms in raw.items():
         for form in forms:
             whole = form.endswith(" ")
             form = normalise(form.strip(), language)
             if not form:
                 continue
-            if whole or (len(form) < 3 and language in PREFIX_LANGUAGES):
-                exact[form] = english
+            if whole or (len(form) < 3 and language in PREFIX_LANGUAGES) or (language == "zh" and form.isascii()):
+                exact.setdefault(form, []).append(english)
             elif language == "zh" or re.search(r"\W", form):  # a phrase, or a word with a hyphen
                 phrases.append((form, english))
             elif language == "ar":
