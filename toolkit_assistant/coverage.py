@@ -23,6 +23,7 @@ import math
 import re
 from collections.abc import Callable, Container
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -82,8 +83,10 @@ class Decision:
     missing: tuple[str, ...] = ()  # the words of the question that the materials do not speak to
 
 
-def _forms(term: str) -> set[str]:
-    return {term, stem(term), *SYNONYMS.get(term, ()), *SYNONYMS.get(stem(term), ())}
+@lru_cache(maxsize=8192)
+def _forms(term: str) -> frozenset[str]:
+    """A question term, its stem and their synonyms (asked for every term of every candidate sentence)."""
+    return frozenset({term, stem(term), *SYNONYMS.get(term, ()), *SYNONYMS.get(stem(term), ())})
 
 
 def present(term: str, have: Container[str]) -> bool:
