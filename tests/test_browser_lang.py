@@ -173,3 +173,33 @@ def _assert_arabic_answer_layout(pg: Any) -> None:
     # the Sources panel sits on the left of the chat, as a right-to-left reader expects
     chat, panel = pg.locator("#chat").bounding_box(), pg.locator("#sources-panel").bounding_box()
     assert chat and panel and panel["x"] < chat["x"], (chat, panel)
+
+
+def test_a_french_case_added_in_evaluate_shows_the_english_words_it_was_read_with(lang_app_url: str) -> None:
+    """The Evaluate tab in French: a case asked in French passes, and its explain view names, in French, the
+    English words the glossary read in the question (gloss.py)."""
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser, pg = _fresh_page(p, lang_app_url, locale="fr-FR")
+        try:
+            pg.get_by_role("tab", name=ui_text("tab_evaluate", "fr"), exact=True).click()
+            pg.fill("#new-case-question textarea", "Qui a financé les lignes directrices de l'UNESCO pour les tribunaux ?")
+            pg.fill("#new-case-facts textarea", "European Commission")
+            pg.click("#add-case")
+            pg.wait_for_function("document.querySelector('#new-case-result').innerText.includes('financé')",
+                                 timeout=120_000)
+            result = pg.inner_text("#new-case-result")
+            assert result.startswith("PASS") and "European Commission" in result
+            words = pg.locator("#new-case-result .ta-english-words")
+            assert words.is_visible()
+            assert ui_text("explain_english_words", "fr") in words.inner_text() and "funded" in words.inner_text()
+            decision = pg.locator("#new-case-result .ta-explain .ta-decision")
+            assert decision.get_attribute("data-coverage") == "answered"
+            box, top = words.bounding_box(), decision.bounding_box()
+            assert box is not None and top is not None and box["y"] > top["y"]  # under the decision
+            assert '"language": "fr"' in result  # the saved case says which language it was asked in
+            pg.screenshot(path=str(SHOTS / "14-20-evaluate-french-case.png"), full_page=True)
+        finally:
+            browser.close()

@@ -219,10 +219,11 @@ class AppActions:
             InputError: the question or a field of the case is not valid.
         """
         from toolkit_assistant.intake import validate_question
+        from toolkit_assistant.text import detect_language
 
         question = validate_question(question, self.assistant.max_question_chars)
         rec: dict[str, Any] = {"id": f"app-{time.strftime('%Y%m%d-%H%M%S')}", "category": category,
-                               "question": question, "key_facts": facts, "expected_sections": sections,
+                               "language": detect_language(question), "question": question, "key_facts": facts, "expected_sections": sections,
                                "must_refuse": must_refuse or category == "out_of_scope"}
         try:
             from toolkit_assistant.evals.cases import parse_case
