@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit_assistant.app.i18n import RTL_LANGUAGES, ui_text
+from toolkit_assistant.app.pages import page_url
 from toolkit_assistant.messages import ABSTAIN, NEAREST, PARTIAL, PARTIAL_ABSENT, PARTIAL_KIND, public_notice, say
 from toolkit_assistant.session.markdown import md_text
-from toolkit_assistant.app.pages import page_url
 from toolkit_assistant.session.pack import section_label
 
 if TYPE_CHECKING:
