@@ -214,6 +214,14 @@ def test_words_the_index_never_uses_decline_unless_the_best_sentences_carry_them
     assert decide(None).coverage == "none" and "finish" in decide(None).reason
     assert decide(lambda word: word in ("finish", "test")).coverage == "answered"
     assert decide(lambda word: False).coverage == "none"  # asked, and the sentences carry neither
+    # a name the index never uses is not carried in other words: the question stays not covered
+    named = assess(
+        "What does the Registry Memo require courts to publish?", language="en", best_sim=0.44, top_dense=0.5,
+        agree=True, passage_texts=["The Court Rules ask judges to check every citation."], title_texts=[],
+        wants_missing="", absence=False, df=lambda t: 0.05 if t.startswith("court") else 0.0,
+        carries=lambda word: True,  # type: ignore[arg-type]
+    )
+    assert named.coverage == "none" and "registry" in named.reason
 
 
 @pytest.mark.integration
