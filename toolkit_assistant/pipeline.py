@@ -269,7 +269,10 @@ class Assistant:
             notices.append(say(PREMISE, reply).format(stated=premise.stated.surface, found=premise.found))
             chosen = [premise.sentence] + [c for c in chosen if c is not premise.sentence]
             decision = replace(decision, coverage="answered", reason=f"a passage contradicts “{premise.stated.surface}”")
-        glossed = english_words(asked, language) if explain and language != "en" else []
+        # the glossary's words, when the sentence score read them (a question in another language on a
+        # multilingual index: see ExtractiveGenerator.choose)
+        read = explain and language != "en" and self.extractive.sim_floor > 0
+        glossed = english_words(asked, language) if read else []
         trace = explain_trace(hits, cands, chosen, decision, premise, glossed) if explain else None
         if decision is None or decision.coverage == "none":
             t2 = time.perf_counter()
