@@ -296,17 +296,17 @@ def assess(
     # passages that came back share only its generic words with it
     unknown = [(t, w) for t, w, _ in terms if not foreign and df(t) == 0 and df(w) == 0 and not any(df(f) for f in _forms(t))]
     names = {t for t, _, is_name in terms if is_name}
-    def unknown_share() -> float:
-        return sum(weights[t] for t, _ in unknown) / total
 
-    vague = best_sim < topic_min_sim + CLEAR_MARGIN
-    if len(unknown) >= 2 and unknown_share() >= UNKNOWN_SHARE and vague and carries is not None \
-            and not any(t in names for t, _ in unknown):
+    def foreign_to_index(unknown: list[tuple[str, str]]) -> bool:
+        return (len(unknown) >= 2 and sum(weights[t] for t, _ in unknown) / total >= UNKNOWN_SHARE
+                and best_sim < topic_min_sim + CLEAR_MARGIN)
+
+    if foreign_to_index(unknown) and carries is not None and not any(t in names for t, _ in unknown):
         # a word the best sentences carry in other words is not foreign to them ("finish with some kind of
         # test" against "every module ... ends with an assessment"); a name the index never uses ("the
         # Registry Memo") has no other words, and the question is not covered
         unknown = [(t, w) for t, w in unknown if not carries(w)]
-    if len(unknown) >= 2 and unknown_share() >= UNKNOWN_SHARE and vague:
+    if foreign_to_index(unknown):
         return Decision("none", "the materials never use: " + ", ".join(w for _, w in unknown), evidence)
     if not topic:
         return Decision("none", "nothing retrieved is about the question", evidence)

@@ -223,8 +223,8 @@ class AppActions:
 
         question = validate_question(question, self.assistant.max_question_chars)
         rec: dict[str, Any] = {"id": f"app-{time.strftime('%Y%m%d-%H%M%S')}", "category": category,
-                               "language": detect_language(question), "question": question, "key_facts": facts, "expected_sections": sections,
-                               "must_refuse": must_refuse or category == "out_of_scope"}
+                               "language": detect_language(question), "question": question, "key_facts": facts,
+                               "expected_sections": sections, "must_refuse": must_refuse or category == "out_of_scope"}
         try:
             from toolkit_assistant.evals.cases import parse_case
             from toolkit_assistant.evals.runner import run_eval
