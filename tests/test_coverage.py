@@ -177,7 +177,7 @@ def test_a_head_word_carried_in_other_words_is_not_missing() -> None:
 
     asked: list[str] = []
 
-    def carries(word: str) -> bool:
+    def carries(word: str, margin: float) -> bool:
         asked.append(word)
         return True
 
@@ -212,14 +212,14 @@ def test_words_the_index_never_uses_decline_unless_the_best_sentences_carry_them
         )
 
     assert decide(None).coverage == "none" and "finish" in decide(None).reason
-    assert decide(lambda word: word in ("finish", "test")).coverage == "answered"
-    assert decide(lambda word: False).coverage == "none"  # asked, and the sentences carry neither
+    assert decide(lambda word, margin: word in ("finish", "test")).coverage == "answered"
+    assert decide(lambda word, margin: False).coverage == "none"  # asked, and the sentences carry neither
     # a name the index never uses is not carried in other words: the question stays not covered
     named = assess(
         "What does the Registry Memo require courts to publish?", language="en", best_sim=0.44, top_dense=0.5,
         agree=True, passage_texts=["The Court Rules ask judges to check every citation."], title_texts=[],
         wants_missing="", absence=False, df=lambda t: 0.05 if t.startswith("court") else 0.0,
-        carries=lambda word: True,  # type: ignore[arg-type]
+        carries=lambda word, margin: True,  # type: ignore[arg-type]
     )
     assert named.coverage == "none" and "registry" in named.reason
 
@@ -257,3 +257,20 @@ def test_the_corpus_abbreviations_are_read_once(corpus_assistant) -> None:  # ty
     found = corpus_assistant._abbreviations()
     assert found.names["UDHR"] == "Universal Declaration of Human Rights"
     assert corpus_assistant._abbreviations() is found
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Do I have to tell the parties that I used an AI tool when preparing my decision?",
+        # the same yes-or-no question after an opening clause: the "not confirmed" sentence answers it too
+        "Under the UNESCO guidelines, do I have to tell the parties that I used AI?",
+    ],
+)
+def test_a_yes_or_no_question_is_answered_by_a_sentence_that_says_the_duty_is_not_confirmed(
+    corpus_assistant, question: str,  # type: ignore[no-untyped-def]
+) -> None:
+    answer = corpus_assistant.ask(question).to_dict()
+    assert answer["coverage"] == "answered", answer["answer"][:300]
+    assert "not confirmed" in answer["answer"]

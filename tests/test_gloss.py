@@ -133,3 +133,71 @@ def test_the_explain_view_shows_the_english_words_a_foreign_question_was_read_wi
     assert "mots anglais lus dans la question" in page and "funded" in page
     english = corpus_assistant.ask("Who funded the UNESCO guidelines?", explain=True).to_dict()["explain"]
     assert "english_words" not in english
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "kind", "expected"),
+    [
+        # the kind of fact ("montant") is read by the answer-type check; the head is what it is of
+        ("Quel est le montant des amendes prévues par le règlement ?", "fr", "heads", [("amendes", {"fine"})]),
+        ("¿Qué sanción disciplinaria recibió el juez?", "es", "heads", [("sanción", {"sanctions"})]),
+        ("¿Qué pasó en 2025 ante el High Court?", "es", "heads", []),  # a verb where a noun would be; a year
+        ("Quel est le nom du juge ?", "fr", "heads", [("juge", {"judge"})]),  # "nom" is a kind
+        ("COMPAS这个风险评估工具是哪家公司开发的？", "zh", "heads", [("公司", {"companies"})]),
+        ("Combien de personnes ont répondu à l'enquête ?", "fr", "count", [("personnes", {"people"})]),
+        ("¿Cuántos países han ratificado el Convenio?", "es", "count", [("países", {"countries"})]),
+        ("Who chaired the group?", "en", "heads", []),  # English reads its own heads (coverage.focus_heads)
+    ],
+)
+def test_what_a_question_in_another_language_asks_for(question: str, language: str, kind: str, expected: list) -> None:  # type: ignore[type-arg]
+    """The question's own word, and among its English words the ones named (the glossary may give more)."""
+    from toolkit_assistant.gloss import foreign_focus
+
+    found = foreign_focus(question, language, kind)
+    assert [surface for surface, _ in found] == [surface for surface, _ in expected]
+    for (_, english), (_, needed) in zip(found, expected):
+        assert needed <= set(english), english
+
+
+def test_a_foreign_head_word_the_sentences_do_not_carry_makes_the_answer_partial() -> None:
+    """A head word the glossary does not know is asked of the chosen sentences in meaning; a cognate of a
+    passage word ("sanción": "sanction") is there without asking."""
+    from toolkit_assistant.coverage import FOREIGN_CARRY_MARGIN, assess
+
+    asked: list[tuple[str, float]] = []
+
+    def decide(question: str, carried: bool) -> object:
+        def carries(word: str, margin: float) -> bool:
+            asked.append((word, margin))
+            return carried
+
+        return assess(
+            question, language="es", best_sim=0.60, top_dense=0.6, agree=True, multilingual=True,
+            passage_texts=["The court imposed a sanction of US$5,000 on the lawyers."], title_texts=[],
+            wants_missing="", absence=False, df=lambda t: 0.01, foreign_min_sim=0.45, carries=carries,
+        )
+
+    fines = decide("¿Qué multas prevé el reglamento europeo?", carried=False)
+    assert fines.coverage == "partial" and fines.missing == ("multas",) and asked == [("multas", FOREIGN_CARRY_MARGIN)]
+    assert decide("¿Qué multas prevé el reglamento europeo?", carried=True).coverage == "answered"
+    asked.clear()
+    assert decide("¿Qué sanción recibieron los abogados?", carried=False).coverage == "answered" and asked == []
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("question", "coverage"),
+    [
+        ("¿Qué sanción disciplinaria recibió el juez de Cartagena por usar ChatGPT?", "partial"),
+        ("¿Qué sanción les impusieron a los abogados en el caso Mata contra Avianca?", "answered"),
+        ("Combien d'experts compte le réseau mondial d'experts de l'UNESCO sur l'IA et l'état de droit ?", "partial"),
+        ("COMPAS这个风险评估工具是哪家公司开发的？", "partial"),
+    ],
+)
+def test_a_question_in_another_language_asking_for_a_fact_the_materials_lack_is_partly_covered(
+    corpus_assistant, question: str, coverage: str,  # type: ignore[no-untyped-def]
+) -> None:
+    """Before the glossary read what a foreign question asks for, all four were answered as if covered: the
+    Cartagena judge's sanction, the network's size and COMPAS's maker are nowhere in the materials."""
+    answer = corpus_assistant.ask(question).to_dict()
+    assert answer["coverage"] == coverage, answer["answer"][:300]

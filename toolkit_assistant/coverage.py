@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from toolkit_assistant.gloss import foreign_focus, normalise
 from toolkit_assistant.lexicon import lexicon
 from toolkit_assistant.text import STOPWORDS, SYNONYMS, split_sentences, stem, words
 
@@ -44,6 +45,9 @@ COMMON_DF = 0.25
 # the best sentence is clearly about the question this far above the topic floor: only then may words the
 # index never uses be ignored, or a head word the passages never use be carried by them in other words
 CLEAR_MARGIN = 0.10
+# a word of a question in another language that the glossary does not know is carried by the chosen
+# sentences unless taking it out of the question brings them closer by more than this (see Assistant.carries)
+FOREIGN_CARRY_MARGIN = 0.002
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,16 @@ def _forms(term: str) -> frozenset[str]:
 def present(term: str, have: Container[str]) -> bool:
     """True if a question term (or its stem, or a synonym) is among the passage words."""
     return any(f in have for f in _forms(term))
+
+
+def _cognate(word: str, have: set[str]) -> bool:
+    """True if a passage word begins as a foreign word (accents folded) does: its first four letters for a word
+    of up to seven, else all but its last three, at most seven ("sanción": "sanction"; "productivité":
+    "productivity"; not "interjeter": "international")."""
+    if not word.isascii() or not word.isalpha() or len(word) < 5:
+        return False
+    stem_ = word[:4] if len(word) <= 7 else word[: min(len(word) - 3, 7)]
+    return any(w.startswith(stem_) for w in have)
 
 
 def passage_words(texts: list[str]) -> set[str]:
@@ -198,6 +212,15 @@ def counted_thing(question: str, language: str = "en") -> str:
     return stem(w[-1])
 
 
+def counted_things(question: str, language: str = "en") -> list[str]:
+    """The stemmed things a "how many" question counts: in English its noun (counted_thing), in another
+    language the glossary's English words for it ("combien de personnes": "people", "person")."""
+    if language == "en":
+        return [t] if (t := counted_thing(question, language)) else []
+    return ["people" if w.lower() == "people" else stem(w.lower())
+            for _, english in foreign_focus(question, language, "count") for w in english]
+
+
 # "how many people": any count of persons answers it ("4,432 registrants", "1,265 responses" does not)
 PERSONS = frozenset({
     "people", "person", "participant", "registrant", "respondent", "judge", "operator", "actor", "trainee",
@@ -263,7 +286,7 @@ def assess(
     multilingual: bool = False,
     topic_min_sim: float = 0.42,
     foreign_min_sim: float | None = None,
-    carries: Callable[[str], bool] | None = None,
+    carries: Callable[[str, float], bool] | None = None,
 ) -> Decision:
     """The decision for one question; see the module docstring.
 
@@ -305,7 +328,7 @@ def assess(
         # a word the best sentences carry in other words is not foreign to them ("finish with some kind of
         # test" against "every module ... ends with an assessment"); a name the index never uses ("the
         # Registry Memo") has no other words, and the question is not covered
-        unknown = [(t, w) for t, w in unknown if not carries(w)]
+        unknown = [(t, w) for t, w in unknown if not carries(w, 0.0)]
     if foreign_to_index(unknown):
         return Decision("none", "the materials never use: " + ", ".join(w for _, w in unknown), evidence)
     if not topic:
@@ -325,10 +348,27 @@ def assess(
                 if t in asking and not present(t, have) and not (len(t) >= 6 and any(w.startswith(t[:5]) for w in have)):
                     missing.append(surface)
             elif t in heads and not present(t, have) and df(t) < COMMON_DF:
-                if carries is not None and best_sim >= topic_min_sim + CLEAR_MARGIN and carries(surface):
+                if carries is not None and best_sim >= topic_min_sim + CLEAR_MARGIN and carries(surface, 0.0):
                     by_meaning.append(surface)
                 else:
                     missing.append(surface)
+    else:
+        # a question in another language: the words of its wh-phrase ("quel est le montant des amendes"),
+        # through the glossary where it knows them; a word it does not know, or whose English the passages
+        # never use, is asked of the chosen sentences in meaning (carries)
+        filler = lexicon("en").filler
+        for surface, english in foreign_focus(asking_sentence(question), language):
+            stems = [stem(w.lower()) for w in english if w.lower() not in filler]
+            if english and not stems:
+                continue  # "nombre", "nom": the kind of fact asked for, read by wants_missing
+            if any(present(t, have) for t in stems) or (stems and min(df(t) for t in stems) >= COMMON_DF):
+                continue
+            if not english and _cognate(normalise(surface, language), have):
+                continue  # "sanción", "público": the passages' "sanction", "public"
+            if carries is not None and carries(surface, FOREIGN_CARRY_MARGIN):
+                by_meaning.append(surface)
+            else:
+                missing.append(surface)
     evidence = Evidence(
         best_sim=best_sim, top_dense=top_dense, agree=agree, term_share=share, missing=tuple(missing),
         missing_kind=wants_missing, absence=absence, by_meaning=tuple(by_meaning),

@@ -26,8 +26,9 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
+from toolkit_assistant.lexicon import lexicon
 from toolkit_assistant.question import QuestionProfile
-from toolkit_assistant.text import content_terms
+from toolkit_assistant.text import STOPWORDS, content_terms
 
 PREFIX_LANGUAGES = frozenset({"fr", "es", "pt", "ru"})
 _ARABIC_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")  # short vowels, shadda, sukun, dagger alef, tatweel
@@ -73,6 +74,11 @@ class Glossary:
 
     def english(self, question: str) -> list[str]:
         """The English words whose forms the question holds, in the order they first occur."""
+        found = self.english_at(question)
+        return sorted(found, key=found.__getitem__)
+
+    def english_at(self, question: str) -> dict[str, int]:
+        """Each English word whose form the question holds, with where its first form starts."""
         text = normalise(question, self.language)
         found: dict[str, int] = {}
 
@@ -92,7 +98,7 @@ class Glossary:
             for form, word in self.words.get(token[:3], ()):
                 if token.startswith(form):
                     add(word, at)
-        return sorted(found, key=found.__getitem__)
+        return found
 
 
 @lru_cache(maxsize=8)
@@ -153,3 +159,45 @@ def glossed(profile: QuestionProfile, language: str, known: Callable[[str], bool
 
     parts = tuple(replace(p, terms=terms(p.text, p.terms)) for p in profile.parts)
     return replace(profile, terms=terms(profile.text, profile.terms), parts=parts)
+
+
+
+
+def foreign_focus(question: str, language: str, kind: str = "heads") -> list[tuple[str, tuple[str, ...]]]:
+    """What a question in another language asks for, one word per wh-phrase, with the English words its
+    glossary gives for it (none for a word the materials never use).
+
+    `kind="heads"`: the first noun of each wh-phrase that is not a kind of fact or a vague word ("quel est
+    le montant des amendes" -> ("amendes", ())); "count": the
+    thing a "how many" counts ("combien de personnes" -> ("personnes", ("people", "person"))). The lexicon's
+    patterns find the phrases. [] for English and a language without a glossary.
+    """
+    found = glossary(language)
+    if found is None:
+        return []
+    lex = lexicon(language)
+    filler = lexicon("en").filler
+    patterns = lex.count if kind == "count" else lex.heads
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for pattern in patterns:
+        for m in pattern.finditer(question):
+            phrase = m.group(1)
+            tokens = [phrase] if language == "zh" else [t.strip("؟?.,;:!«»\"'") for t in phrase.split()]
+            for token in tokens:
+                low = token.lower()
+                english = ("people",) if language == "zh" and token.startswith("人") else tuple(found.english(token))
+                if kind == "count":
+                    # the thing counted may be a kind ("combien de pays", "how many languages")
+                    telling = [w for w in english if w.lower() not in STOPWORDS]
+                    skip = low in lex.function
+                else:
+                    telling = [w for w in english if w.lower() not in filler and w.lower() not in STOPWORDS]
+                    skip = low in lex.function or low in lex.kinds or low.endswith(("ment", "mente"))
+                if skip or len(token) < (1 if language == "zh" else 3) or (english and not telling) or token[0].isdigit():
+                    continue
+                if (low.endswith(lex.verb_endings) and not english or low.endswith(lex.verb_endings_sure)
+                        or language == "ar" and not english and not low.startswith("ال")):
+                    continue  # "¿qué pasó?", "ما الذي جرى": a verb where a noun would be
+                out.append((token, english))
+                break
+    return out

@@ -14,7 +14,7 @@ import numpy as np
 from toolkit_assistant.abbreviations import Abbreviations
 from toolkit_assistant.answer import Candidate, ExtractiveGenerator
 from toolkit_assistant.compose import compose, nearest_topics
-from toolkit_assistant.coverage import Decision, assess, counted_thing, counts, doc_freq, explain_trace
+from toolkit_assistant.coverage import Decision, asking_sentence, assess, counted_things, counts, doc_freq, explain_trace
 from toolkit_assistant.errors import BackendUnavailable, IndexNotBuiltError
 from toolkit_assistant.gloss import english_words
 from toolkit_assistant.guard import strip_injections
@@ -51,6 +51,12 @@ if TYPE_CHECKING:
 RESCUE_POOL = 8
 # a question word the passages never use is carried by them in other words when taking it out of the
 # question lowers the similarity of the best chosen sentences, on average over this many
+# a yes-or-no question after an opening clause ("Under the UNESCO guidelines, do I have to tell the parties?")
+_YESNO_AFTER_CLAUSE = re.compile(
+    r"^[^,?]{3,80},\s*(should|may|can|could|is|are|does|do|did|must|will|would|has|have|shall)\s+"
+    r"(i|we|you|a|an|the|judges?|courts?|it|they|there|this|that|my|our)\b",
+    re.IGNORECASE,
+)
 CARRY_SENTENCES = 5
 
 
@@ -361,14 +367,14 @@ class Assistant:
         own = lexicon(language).wants
         wanted = [w for w in ("number", "date", "person") if _WANTS[w].search(question) or (w in own and own[w].search(question))]
         missing_kind = ""
-        thing = counted_thing(question, language)
+        things = counted_things(question, language)
         # the closest other sentences (by rank: fitted probabilities spread wider than the hand-set scores)
         pool = sorted((c for c in cands if not any(c is x for x in chosen)), key=lambda c: -c.score)[:RESCUE_POOL]
         checks: list[tuple[str, Callable[[Candidate], bool]]] = [
             (w, lambda c, w=w: _CHECKS[w](c.span.text, question)) for w in wanted
         ]
-        if thing:
-            checks.append(("number", lambda c: counts(c.span.text, thing)))
+        if things:
+            checks.append(("number", lambda c: any(counts(c.span.text, t) for t in things)))
         for kind, holds in checks:
             if any(holds(c) for c in chosen):
                 continue
@@ -393,7 +399,7 @@ class Assistant:
             # no ("do the guidelines oblige judges to disclose?": "not confirmed" answers it), or another
             # chosen sentence of nearly the same weight answers beside it
             absence=bool(lex.absence.search(best.span.text)) and not lex.absence.search(question)
-            and not _WANTS["yesno"].search(question)
+            and not _WANTS["yesno"].search(question) and not _YESNO_AFTER_CLAUSE.search(asking_sentence(question))
             and not any(c is not best and c.score >= 0.85 * best.score for c in chosen),
             df=ex.df,
             multilingual=getattr(self.embedder, "multilingual", False),
@@ -401,10 +407,10 @@ class Assistant:
             foreign_min_sim=getattr(self.embedder, "foreign_min_sim_by_language", {}).get(
                 language, getattr(self.embedder, "foreign_min_sim", None)
             ),
-            carries=lambda word: self.carries(question, word, chosen),
+            carries=lambda word, margin: self.carries(question, word, chosen, margin),
         )
 
-    def carries(self, question: str, word: str, chosen: list[Candidate]) -> bool:
+    def carries(self, question: str, word: str, chosen: list[Candidate], margin: float = 0.0) -> bool:
         """True if the chosen sentences carry the meaning of a question word they never use.
 
         The question is embedded again without the word. When the word's meaning is in the sentences
@@ -415,11 +421,14 @@ class Assistant:
         head word is missing from the passages.
         """
         top = [c for c in sorted(chosen, key=lambda c: -c.score) if c.vec is not None][:CARRY_SENTENCES]
-        masked = re.sub(r"\b" + re.escape(word) + r"\b", " ", question, flags=re.IGNORECASE)
+        if word.isascii() or not re.search(r"[\u4e00-\u9fff]", word):
+            masked = re.sub(r"(?<!\w)" + re.escape(word) + r"(?!\w)", " ", question, flags=re.IGNORECASE)
+        else:  # Chinese: no spaces between words
+            masked = question.replace(word, " ")
         if not top or masked == question:
             return False
         without = np.asarray(self.embedder.embed_query(masked), dtype=np.float32)
-        return float(np.mean([c.sim - float(c.vec @ without) for c in top])) > 0.0
+        return float(np.mean([c.sim - float(c.vec @ without) for c in top])) > -margin
 
     def _partial(
         self, question: str, asked: str, hits: list[Hit], chosen: list[Candidate], decision: Decision,

@@ -28,6 +28,18 @@ class Lexicon:
     wants: dict[str, re.Pattern[str]]
     # where a question asks a second thing ("..., et combien ...", "...？包含哪些..."): its parts are read apart
     split: re.Pattern[str] | None = None
+    # what a question in this language asks for, group 1 of each pattern (its words are read through the
+    # glossary, gloss.py): `heads` the noun of its wh-phrase ("quel est le montant des amendes"), `count`
+    # the thing a "how many" counts ("combien de personnes"); English reads them in coverage.py
+    heads: tuple[re.Pattern[str], ...] = ()
+    count: tuple[re.Pattern[str], ...] = ()
+    # never a head: articles, prepositions, auxiliaries (`function`) and the kinds of fact or vague words
+    # ("ville", "montant", "exactement": `kinds`, which a "how many" may count: "combien de pays"); nor, in a
+    # noun's place, a word with a verb's ending
+    function: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()
+    verb_endings: tuple[str, ...] = ()
+    verb_endings_sure: tuple[str, ...] = ()  # a verb even when the glossary knows the word ("pasó": not "paso")
 
 
 @lru_cache(maxsize=16)
@@ -45,4 +57,10 @@ def lexicon(language: str) -> Lexicon:
         absence=re.compile("|".join(raw.get("absence", [])) or r"(?!x)x", re.IGNORECASE),
         wants={k: re.compile("|".join(v), re.IGNORECASE) for k, v in raw.get("wants", {}).items() if v},
         split=re.compile("|".join(raw["split"]), re.IGNORECASE) if raw.get("split") else None,
+        heads=tuple(re.compile(p, re.IGNORECASE) for p in raw.get("heads", [])),
+        count=tuple(re.compile(p, re.IGNORECASE) for p in raw.get("count", [])),
+        function=frozenset(w.lower() for w in raw.get("function", [])),
+        kinds=frozenset(w.lower() for w in raw.get("kinds", [])),
+        verb_endings=tuple(raw.get("verb_endings", [])),
+        verb_endings_sure=tuple(raw.get("verb_endings_sure", [])),
     )
