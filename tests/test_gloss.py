@@ -146,6 +146,11 @@ def test_the_explain_view_shows_the_english_words_a_foreign_question_was_read_wi
         ("COMPAS这个风险评估工具是哪家公司开发的？", "zh", "heads", [("公司", {"companies"})]),
         ("Combien de personnes ont répondu à l'enquête ?", "fr", "count", [("personnes", {"people"})]),
         ("¿Cuántos países han ratificado el Convenio?", "es", "count", [("países", {"countries"})]),
+        # a count reads its whole phrase: "policy" is what the materials count ("eleven policy action areas")
+        ("Сколько направлений политики выделяет рекомендация?", "ru", "count",
+         [("направлений", set()), ("политики", {"policy"})]),
+        ("调查中有多少比例的法官呼吁出台强制性的规定？", "zh", "count", []),  # "what share", not "how many"
+        ("Какая доля опрошенных считает, что это опасно?", "ru", "heads", [("опрошенных", {"respondents"})]),
         ("Who chaired the group?", "en", "heads", []),  # English reads its own heads (coverage.focus_heads)
     ],
 )

@@ -199,5 +199,6 @@ def foreign_focus(question: str, language: str, kind: str = "heads") -> list[tup
                         or language == "ar" and not english and not low.startswith("ال")):
                     continue  # "¿qué pasó?", "ما الذي جرى": a verb where a noun would be
                 out.append((token, english))
-                break
+                if kind != "count":
+                    break  # the head; a count reads the whole phrase ("направлений политики": "policy")
     return out
