@@ -6,9 +6,9 @@ asking sentence, the kind of fact asked for and whether the sentence has it, the
 A linear score, fitted to rank each question's candidates (scripts/train_ranker.py), and one logistic scale
 turn these into the probability that the sentence states the asked fact.
 
-The weights (`ranker.json`) are fitted by `scripts/train_ranker.py` on the blind **dev** split only
-(questions written by helpers who read only the corpus), never on the holdout split, which stays the
-figure that judges it. The probability orders the answer's sentences, and the answer takes the likeliest
+The weights (`ranker.json`) are fitted by `scripts/train_ranker.py` on the blind sets already seen
+(questions written by helpers who read only the corpus), never on holdout4, which stays the figure that
+judges it, nor on the gold set. The probability orders the answer's sentences, and the answer takes the likeliest
 ones (answer.select_sentences). It does not decide whether to answer: tried as a floor on the best
 sentence, it declined as many answerable dev questions as it caught near misses.
 
