@@ -206,3 +206,14 @@ def test_a_question_in_another_language_asking_for_a_fact_the_materials_lack_is_
     Cartagena judge's sanction, the network's size and COMPAS's maker are nowhere in the materials."""
     answer = corpus_assistant.ask(question).to_dict()
     assert answer["coverage"] == coverage, answer["answer"][:300]
+
+
+@pytest.mark.integration
+def test_a_french_question_off_the_materials_is_declined_above_the_common_floor(corpus_assistant) -> None:  # type: ignore[no-untyped-def]
+    """French questions sit higher on e5's scale: an appeal-deadline question scored above the common 0.40
+    floor and was answered with the nearest passages; the French floor (0.46) declines it, and a French
+    question the materials answer stays answered."""
+    off = corpus_assistant.ask("Quel est le délai pour faire appel d'un jugement civil devant une cour d'appel en France ?")
+    assert off.to_dict()["coverage"] == "none"
+    on = corpus_assistant.ask("Quand la CEPEJ a-t-elle adopté sa charte éthique sur l'IA ?").to_dict()
+    assert on["coverage"] == "answered" and "2018" in on["answer"]
