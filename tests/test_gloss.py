@@ -217,3 +217,14 @@ def test_a_french_question_off_the_materials_is_declined_above_the_common_floor(
     assert off.to_dict()["coverage"] == "none"
     on = corpus_assistant.ask("Quand la CEPEJ a-t-elle adopté sa charte éthique sur l'IA ?").to_dict()
     assert on["coverage"] == "answered" and "2018" in on["answer"]
+
+
+def test_the_sentence_model_counts_the_thing_a_foreign_how_many_asks_for() -> None:
+    """The fitted model's count feature reads the glossary's English for a foreign "how many" ("cuántos
+    Estados": "state"), so "adopted by all 193 Member States" ranks above a sentence without the count."""
+    from toolkit_assistant.question import analyse_question
+    from toolkit_assistant.ranker import view_of
+
+    question = "¿Cuándo se aprobó la Recomendación y cuántos Estados la respaldaron?"
+    assert view_of(analyse_question(question, "es"), [], lambda t: 0.01, "es").counted == "state"
+    assert view_of(analyse_question(question, "es"), [], lambda t: 0.01).counted == ""  # read as English: none

@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from toolkit_assistant.coverage import asking_sentence, counted_thing, counts, focus_heads, focus_terms, present
+from toolkit_assistant.coverage import (
+    asking_sentence, counted_thing, counted_things, counts, focus_heads, focus_terms, present,
+)
 from toolkit_assistant.question import _CHECKS, _METADATA, _WANTS, QuestionProfile
 from toolkit_assistant.text import years
 from toolkit_assistant.types import NORMATIVE_KINDS, OFFICIAL_STATUSES
@@ -220,23 +222,31 @@ def premise_kind(question: str) -> str:
     return ""
 
 
-def view_of(profile: QuestionProfile, cands: list[Candidate], df: Callable[[str], float]) -> QuestionView:
-    """What the sentence model reads from a question (its rare words, head, names, counted thing)."""
+def view_of(
+    profile: QuestionProfile, cands: list[Candidate], df: Callable[[str], float], language: str = "en",
+) -> QuestionView:
+    """What the sentence model reads from a question (its rare words, head, names, counted thing); in another
+    language, the counted thing is the glossary's English for it ("cuántos Estados": "state")."""
     asking = asking_sentence(profile.text)
     names = [t for t, _, is_name in focus_terms(asking) if is_name and not any(ch.isdigit() for ch in t)]
-    return question_view(
-        profile, cands, df, heads=focus_heads(profile.text), names=names, counted=counted_thing(profile.text),
-    )
+    if language == "en":
+        heads, counted = focus_heads(profile.text), counted_thing(profile.text)
+    else:
+        # the head and the asked kinds in its own words were tried as well: 2 fewer key facts on the seen sets
+        heads, counted = [], next(iter(counted_things(asking, language)), "")
+    return question_view(profile, cands, df, heads=heads, names=names, counted=counted)
 
 
-def fitted_scorer(df: Callable[[str], float], context: Callable[[Candidate], frozenset[str]]) -> Scorer | None:
+def fitted_scorer(
+    df: Callable[[str], float], context: Callable[[Candidate], frozenset[str]], language: str = "en",
+) -> Scorer | None:
     """Scores from the fitted model (None when ranker.json is absent); `context(c)` is a sentence's titles."""
     model = sentence_model()
     if model is None:
         return None
 
     def score(part: QuestionProfile, pool: list[Candidate]) -> dict[int, float]:
-        view = view_of(part, pool, df)
+        view = view_of(part, pool, df, language)
         out = {id(c): model.probability(features(c, view, context(c))) for c in pool}
         premise = premise_kind(part.text)
         if premise:
