@@ -76,6 +76,9 @@ test: install-full browser
 	# the third, written after the first two had been scored while the decision was tuned
 	TOOLKIT_INDEX_DIR=.toolkit/ci-index $(VENV)/bin/toolkit-assistant eval --cases evals/blind/holdout3.jsonl \
 	  --thresholds evals/thresholds-blind.toml
+	# the fourth, the only one nobody has tuned on (written after the first three were read while tuning)
+	TOOLKIT_INDEX_DIR=.toolkit/ci-index $(VENV)/bin/toolkit-assistant eval --cases evals/blind/holdout4.jsonl \
+	  --thresholds evals/thresholds-blind.toml
 
 eval: install-full
 	$(VENV)/bin/toolkit-assistant eval --report evals/results
