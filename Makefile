@@ -34,7 +34,15 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+# llama.cpp for any x86-64 with AVX2, not -march=native: on these machines' CPUs (which report AMX and AVX-512)
+# a native build loaded the model and then died with a segmentation fault on its first token
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+
 $(STAMP_FULL): $(STAMP)
+	# built here with those flags, never taken from pip's wheel cache (an earlier native build would be reused);
+	# the version is the one the llamacpp extra of pyproject.toml pins
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -q --no-cache-dir \
+	  "$$(grep -o 'llama-cpp-python\[server\]==[0-9.]*' pyproject.toml)"
 	$(PIP) install -q -e '.[$(EXTRAS)]'
 	# the tests import far more than the app (torch in many processes): byte-compile every installed file, as pip
 	# did before --no-compile (two processes at once; a file that does not compile is left to Python, as pip does)
