@@ -171,14 +171,14 @@ def test_a_foreign_head_word_the_sentences_do_not_carry_makes_the_answer_partial
 
     asked: list[tuple[str, float]] = []
 
-    def decide(question: str, carried: bool) -> object:
+    def decide(question: str, carried: bool, passage: str = "The court ordered the lawyers to write to the judges.") -> object:
         def carries(word: str, margin: float) -> bool:
             asked.append((word, margin))
             return carried
 
         return assess(
             question, language="es", best_sim=0.60, top_dense=0.6, agree=True, multilingual=True,
-            passage_texts=["The court imposed a sanction of US$5,000 on the lawyers."], title_texts=[],
+            passage_texts=[passage], title_texts=[],
             wants_missing="", absence=False, df=lambda t: 0.01, foreign_min_sim=0.45, carries=carries,
         )
 
@@ -186,7 +186,11 @@ def test_a_foreign_head_word_the_sentences_do_not_carry_makes_the_answer_partial
     assert fines.coverage == "partial" and fines.missing == ("multas",) and asked == [("multas", FOREIGN_CARRY_MARGIN)]
     assert decide("¿Qué multas prevé el reglamento europeo?", carried=True).coverage == "answered"
     asked.clear()
-    assert decide("¿Qué sanción recibieron los abogados?", carried=False).coverage == "answered" and asked == []
+    sanction = "The court imposed a sanction of US$5,000 on the lawyers."
+    assert decide("¿Qué sanción recibieron los abogados?", carried=False, passage=sanction).coverage == "answered"
+    # "multas" is "fine" in the glossary, and a fine is a sanction or a penalty (text.SYNONYMS)
+    assert decide("¿Qué multas recibieron los abogados?", carried=False, passage=sanction).coverage == "answered"
+    assert asked == []
 
 
 @pytest.mark.integration
@@ -195,7 +199,8 @@ def test_a_foreign_head_word_the_sentences_do_not_carry_makes_the_answer_partial
     [
         ("¿Qué sanción disciplinaria recibió el juez de Cartagena por usar ChatGPT?", "partial"),
         ("¿Qué sanción les impusieron a los abogados en el caso Mata contra Avianca?", "answered"),
-        ("Combien d'experts compte le réseau mondial d'experts de l'UNESCO sur l'IA et l'état de droit ?", "partial"),
+        ("Quel est le montant des amendes prévues par le règlement européen sur l'IA en cas de manquement aux "
+         "obligations pour les systèmes à haut risque ?", "partial"),
         ("COMPAS这个风险评估工具是哪家公司开发的？", "partial"),
     ],
 )
@@ -203,20 +208,9 @@ def test_a_question_in_another_language_asking_for_a_fact_the_materials_lack_is_
     corpus_assistant, question: str, coverage: str,  # type: ignore[no-untyped-def]
 ) -> None:
     """Before the glossary read what a foreign question asks for, all four were answered as if covered: the
-    Cartagena judge's sanction, the network's size and COMPAS's maker are nowhere in the materials."""
+    Cartagena judge's sanction, the AI Act's fines and COMPAS's maker are nowhere in the materials."""
     answer = corpus_assistant.ask(question).to_dict()
     assert answer["coverage"] == coverage, answer["answer"][:300]
-
-
-@pytest.mark.integration
-def test_a_french_question_off_the_materials_is_declined_above_the_common_floor(corpus_assistant) -> None:  # type: ignore[no-untyped-def]
-    """French questions sit higher on e5's scale: an appeal-deadline question scored above the common 0.40
-    floor and was answered with the nearest passages; the French floor (0.46) declines it, and a French
-    question the materials answer stays answered."""
-    off = corpus_assistant.ask("Quel est le délai pour faire appel d'un jugement civil devant une cour d'appel en France ?")
-    assert off.to_dict()["coverage"] == "none"
-    on = corpus_assistant.ask("Quand la CEPEJ a-t-elle adopté sa charte éthique sur l'IA ?").to_dict()
-    assert on["coverage"] == "answered" and "2018" in on["answer"]
 
 
 def test_the_sentence_model_counts_the_thing_a_foreign_how_many_asks_for() -> None:

@@ -99,10 +99,10 @@ class E5Embedder:
     # Arabic and Russian questions sit lower on e5-small's scale: on the blind dev split and the gold set every
     # Arabic question the materials answer scored 0.33 or more, the out-of-scope ones 0.32 or less; every
     # Russian one 0.38 or more, the out-of-scope ones 0.34 or less (the holdout splits, not used to set them,
-    # report how well that holds). French questions sit higher: on the four seen blind sets and the gold set
-    # every French question the materials answer scored 0.488 or more, and four out-of-scope ones (appeal
-    # deadlines, becoming a judge) 0.41 to 0.44, above the common floor
-    foreign_min_sim_by_language = {"ar": 0.33, "ru": 0.36, "fr": 0.46}
+    # report how well that holds). A French floor of 0.46 was tried (four French out-of-scope questions of
+    # the seen blind sets score 0.41-0.44): it declined "Qui a financé les lignes directrices de l'UNESCO
+    # pour les tribunaux ?" (0.41), so French keeps the common floor
+    foreign_min_sim_by_language = {"ar": 0.33, "ru": 0.36}
     # 5x slower than MiniLM: each sentence is embedded once, a chunk's vector is its sentences' mean
     chunk_vectors_from_sentences = True
     multilingual = True

@@ -197,6 +197,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "worry": ("concern", "risk"), "worri": ("concern", "risk"), "code": ("conduct", "principle"),
     "attorney": ("lawyer",), "lawyer": ("attorney",), "poll": ("survey",), "bot": ("chatbot",),
     "danger": ("risk", "threat"), "hazard": ("risk",), "threat": ("risk",), "peril": ("risk",),
+    "fine": ("penalty", "sanction"), "penalty": ("fine", "sanction"), "penalti": ("fine", "sanction"),
     "guidance": ("guideline", "guide"), "guidanc": ("guideline", "guide"),
     "build": ("develop", "design", "creat"), "built": ("develop", "design", "creat"),
     "mou": ("memorand",), "mous": ("memorand",),
