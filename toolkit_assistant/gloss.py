@@ -161,8 +161,6 @@ def glossed(profile: QuestionProfile, language: str, known: Callable[[str], bool
     return replace(profile, terms=terms(profile.text, profile.terms), parts=parts)
 
 
-
-
 def foreign_focus(question: str, language: str, kind: str = "heads") -> list[tuple[str, tuple[str, ...]]]:
     """What a question in another language asks for, one word per wh-phrase, with the English words its
     glossary gives for it (none for a word the materials never use).
@@ -172,9 +170,16 @@ def foreign_focus(question: str, language: str, kind: str = "heads") -> list[tup
     thing a "how many" counts ("combien de personnes" -> ("personnes", ("people", "person"))). The lexicon's
     patterns find the phrases. [] for English and a language without a glossary.
     """
+    return list(_foreign_focus(question, language, kind))
+
+
+@lru_cache(maxsize=256)
+def _foreign_focus(question: str, language: str, kind: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """foreign_focus, read once per question and kind: the coverage check, the count check and the
+    sentence model (once per question part on every scorer call) all ask for it."""
     found = glossary(language)
     if found is None:
-        return []
+        return ()
     lex = lexicon(language)
     filler = lexicon("en").filler
     patterns = lex.count if kind == "count" else lex.heads
@@ -201,4 +206,4 @@ def foreign_focus(question: str, language: str, kind: str = "heads") -> list[tup
                 out.append((token, english))
                 if kind != "count":
                     break  # the head; a count reads the whole phrase ("направлений политики": "policy")
-    return out
+    return tuple(out)

@@ -8,7 +8,7 @@ sentence-transformers' Normalize module does. The tokenizer is the model folder'
 (the `tokenizers` package) with sentence-transformers' max_seq_length of 256 and padding to the
 longest text of a batch. An export is checked against torch on a few sentences before it is kept.
 
-    python -m toolkit_assistant.onnx_embed export    # once (make install / make run do it)
+    python -m toolkit_assistant.onnx_e5 export    # MiniLM and e5, once (make install / make run do it)
     python -m toolkit_assistant.onnx_embed status
 """
 
@@ -72,12 +72,16 @@ def onnx_dirs() -> list[Path]:
 
 def weights_hash(folder: Path | None = None) -> str:
     """sha256 (12 hex) of model.safetensors, cached beside the ONNX files by size and mtime."""
-    weights = (folder or model_dir()) / "model.safetensors"
+    return file_digest((folder or model_dir()) / "model.safetensors", "minilm-weights.json")
+
+
+def file_digest(weights: Path, cache_name: str) -> str:
+    """sha256 (12 hex) of a weights file, cached in `cache_name` beside the ONNX files by size and mtime."""
     st = weights.stat()
     key = f"{weights}|{st.st_size}|{st.st_mtime_ns}"
     for d in onnx_dirs():
         try:
-            cached = json.loads((d / "minilm-weights.json").read_text())
+            cached = json.loads((d / cache_name).read_text())
             if cached.get("key") == key:
                 return str(cached["sha256"])
         except (OSError, ValueError, KeyError):
@@ -90,7 +94,7 @@ def weights_hash(folder: Path | None = None) -> str:
     for d in onnx_dirs()[:1]:
         try:
             d.mkdir(parents=True, exist_ok=True)
-            _atomic_write(d / "minilm-weights.json", json.dumps({"key": key, "sha256": digest}).encode())
+            _atomic_write(d / cache_name, json.dumps({"key": key, "sha256": digest}).encode())
         except OSError:
             pass
     return digest
@@ -106,10 +110,10 @@ def onnx_filename(digest: str | None = None) -> str:
     return f"minilm-{digest or weights_hash()}.onnx"
 
 
-def find_onnx() -> Path | None:
-    """The exported ONNX file for the installed weights, or None."""
+def find_onnx(filename=None) -> Path | None:
+    """The exported ONNX file for the installed weights (MiniLM's, or those `filename()` names), or None."""
     try:
-        name = onnx_filename()
+        name = (filename or onnx_filename)()
     except (ImportError, OSError):
         return None
     for d in onnx_dirs():
@@ -146,6 +150,19 @@ def _normalise(m: np.ndarray) -> np.ndarray:
     return m / n
 
 
+def cpu_session(path: Path, threads: int | None = None):
+    """An onnxruntime session on the CPU for two cores shared with other processes: at most 2 threads, and no
+    spinning while they wait."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+    opts.inter_op_num_threads = 1
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.log_severity_level = 3
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
 class OnnxMiniLMEmbedder:
     """all-MiniLM-L6-v2 by onnxruntime; vectors match sentence-transformers' (cosine >= 0.999).
 
@@ -159,16 +176,8 @@ class OnnxMiniLMEmbedder:
     multilingual = False
 
     def __init__(self, path: Path, threads: int | None = None, batch_size: int = 32) -> None:
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        # Two cores shared with other processes: at most 2 threads, and no spinning while waiting.
-        opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
-        opts.inter_op_num_threads = 1
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        opts.log_severity_level = 3
         self.path = Path(path)
-        self._session = ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
+        self._session = cpu_session(self.path, threads)
         self._tok = load_tokenizer()
         self._batch = batch_size
         self._lock = threading.Lock()
@@ -260,7 +269,8 @@ def export(target_dir: Path | None = None, force: bool = False) -> Path:
 
 
 def export_in_subprocess(timeout: float = 600) -> Path | None:
-    """Run `python -m toolkit_assistant.onnx_embed export` in a child process; the file, or None.
+    """Run `python -m toolkit_assistant.onnx_e5 export` (MiniLM, then e5) in a child process; MiniLM's file,
+    or None.
 
     A child keeps torch's tracing away from this process's own models and memory.
     """
@@ -268,7 +278,7 @@ def export_in_subprocess(timeout: float = 600) -> Path | None:
 
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "toolkit_assistant.onnx_embed", "export"],
+            [sys.executable, "-m", "toolkit_assistant.onnx_e5", "export"],
             capture_output=True, text=True, timeout=timeout, check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
@@ -293,6 +303,7 @@ def _check(path: Path, refs: list[np.ndarray]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """MiniLM alone; `python -m toolkit_assistant.onnx_e5` exports and checks both models."""
     args = list(sys.argv[1:] if argv is None else argv)
     cmd = args[0] if args else "status"
     if cmd == "export":

@@ -29,6 +29,7 @@ MODULES = (
     "toolkit_assistant.store.integrity",
     "toolkit_assistant.indexer",
     "toolkit_assistant.onnx_embed",
+    "toolkit_assistant.onnx_e5",
     "chromadb",
     "bm25s",
     "onnxruntime",

@@ -105,7 +105,7 @@ def ingest_with(
             reports.append(run_ingest(
                 list(paths),
                 location=location_for(index_dir, settings.chroma_url, collection),
-                embedder=embedder if (embedder is not None and i == 0) else get_embedder(model, export_onnx=model == "minilm"),
+                embedder=embedder if (embedder is not None and i == 0) else get_embedder(model, export_onnx=True),
                 index_dir=index_dir,
                 chunk_size=settings.chunk_size,
                 chunk_overlap=settings.chunk_overlap,
