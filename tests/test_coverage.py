@@ -112,6 +112,13 @@ def test_three_outcomes(corpus_assistant) -> None:  # type: ignore[no-untyped-de
     none = corpus_assistant.ask("What is the filing fee for a divorce petition in Ontario?").to_dict()
     assert none["coverage"] == "none" and none["abstained"] and not none["citations"]
     assert none["nearest_topics"]
+    # in another language too: a question on civil procedure names nothing the materials are about, while
+    # the same kind of question about AI in the courts is answered
+    appeal = corpus_assistant.ask("Quel est le délai pour interjeter appel d'un jugement civil en France ?").to_dict()
+    assert appeal["coverage"] == "none" and appeal["abstained"] and not appeal["citations"]
+    assert "ne couvrent pas" in appeal["answer"] or "ne traitent pas" in appeal["answer"], appeal["answer"]
+    ai = corpus_assistant.ask("Un juge peut-il utiliser ChatGPT pour l'aider à rédiger un jugement ?").to_dict()
+    assert ai["coverage"] == "answered" and ai["citations"]
 
 
 @pytest.mark.integration
@@ -274,3 +281,36 @@ def test_a_yes_or_no_question_is_answered_by_a_sentence_that_says_the_duty_is_no
     answer = corpus_assistant.ask(question).to_dict()
     assert answer["coverage"] == "answered", answer["answer"][:300]
     assert "not confirmed" in answer["answer"]
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "anchored"),
+    [
+        ("Quel est le délai pour faire appel d'un jugement civil devant la cour d'appel de Dakar ?", "fr", False),
+        ("劳动合同解除时的经济补偿金应该怎么计算?", "zh", False),
+        ("Как оформить наследство на квартиру у нотариуса?", "ru", False),
+        ("Un juge peut-il utiliser l'intelligence artificielle pour rédiger un jugement ?", "fr", True),  # AI
+        ("Qui a financé les lignes directrices de l'UNESCO pour les tribunaux ?", "fr", True),  # UNESCO
+        ("¿Qué decidió el tribunal en el caso Loomis?", "es", True),  # a name the glossary knows
+        ("¿Qué dice la sentencia T-323 de 2024?", "es", True),  # its own name and number, used by the index
+        ("Что имеют в виду, когда говорят, что нейросеть «галлюцинирует»?", "ru", True),  # hallucination
+    ],
+)
+def test_a_foreign_question_about_nothing_the_materials_cover_is_not_covered(question: str, language: str,
+                                                                             anchored: bool) -> None:
+    """A question in another language that names nothing the materials are about is declined, however close
+    its meaning score; one that names AI, UNESCO's work or a name the index uses goes on to the other checks."""
+    from toolkit_assistant.coverage import assess, domain_anchor
+
+    index = {"t-323", "2024", "loomi", "loomis", "unesco"}
+    df = lambda t: 0.05 if t in index else 0.0  # noqa: E731
+    assert domain_anchor(question, language, df) is anchored
+    decision = assess(
+        question, language=language, best_sim=0.60, top_dense=0.6, agree=False, multilingual=True,
+        passage_texts=["Courts must keep a record of every use of an AI tool in a ruling."], title_texts=[],
+        wants_missing="", absence=False, df=df, foreign_min_sim=0.40,
+    )
+    if not anchored:
+        assert decision.coverage == "none" and "names nothing" in decision.reason
+    else:
+        assert "names nothing" not in decision.reason

@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from toolkit_assistant.gloss import foreign_focus, normalise
+from toolkit_assistant.gloss import english_words, foreign_focus, normalise
 from toolkit_assistant.lexicon import lexicon
 from toolkit_assistant.text import STOPWORDS, SYNONYMS, split_sentences, stem, words
 
@@ -91,6 +91,31 @@ class Decision:
 def _forms(term: str) -> frozenset[str]:
     """A question term, its stem and their synonyms (asked for every term of every candidate sentence)."""
     return frozenset({term, stem(term), *SYNONYMS.get(term, ()), *SYNONYMS.get(stem(term), ())})
+
+
+# What the materials are about, in English: a question in another language that names none of these (through
+# its glossary), no name the glossary knows and no name or number of its own that the index uses asks about
+# something else ("le délai pour faire appel d'un jugement civil", "劳动合同解除时的经济补偿金"), however
+# close its meaning score comes to some legal passage. English questions have their words checked instead.
+DOMAIN = frozenset(stem(w) for w in (
+    "ai artificial intelligence algorithm algorithmic automated automation automatic chatgpt chatbot bot generative "
+    "machine neural model hallucination deepfake robot computer online internet platform digital data technology "
+    "tool software unesco toolkit guidelines guideline guidance mooc course survey recommendation ethics ethical "
+    "initiative curriculum training").split())
+
+
+def domain_anchor(question: str, language: str, df: Callable[[str], float]) -> bool:
+    """True if a question in another language names something the materials are about: a DOMAIN word or a
+    name through its glossary, or a name or number of its own (Latin letters, digits) that the index uses."""
+    eng = english_words(question, language)
+    if any(w[:1].isupper() for w in eng):
+        return True
+    if any(stem(x) in DOMAIN for w in eng for x in words(w)):
+        return True
+    for tok in re.findall(r"[A-Za-z][\w.-]+|\d[\d.,/-]*", question):
+        if (tok[:1].isupper() or tok[0].isdigit()) and df(stem(tok.lower().strip(".,-"))) > 0:
+            return True
+    return False
 
 
 def present(term: str, have: Container[str]) -> bool:
@@ -331,6 +356,9 @@ def assess(
         unknown = [(t, w) for t, w in unknown if not carries(w, 0.0)]
     if foreign_to_index(unknown):
         return Decision("none", "the materials never use: " + ", ".join(w for _, w in unknown), evidence)
+    if foreign and not domain_anchor(question, language, df):
+        return Decision("none", "the question names nothing the materials are about (AI, the courts' use of it, "
+                        "UNESCO's work, or a name they use)", evidence)
     if not topic:
         return Decision("none", "nothing retrieved is about the question", evidence)
     # what the question asks for that the passages do not hold: the head of its wh-phrase ("what
