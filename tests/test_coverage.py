@@ -294,6 +294,9 @@ def test_a_yes_or_no_question_is_answered_by_a_sentence_that_says_the_duty_is_no
         ("¿Qué decidió el tribunal en el caso Loomis?", "es", True),  # a name the glossary knows
         ("¿Qué dice la sentencia T-323 de 2024?", "es", True),  # its own name and number, used by the index
         ("Что имеют в виду, когда говорят, что нейросеть «галлюцинирует»?", "ru", True),  # hallucination
+        ("Что ЮНЕСКО делает для судей?", "ru", True),  # UNESCO in its own script
+        ("ما دور اليونسكو في تدريب القضاة؟", "ar", True),
+        ("教科文组织为法官做了什么？", "zh", True),
     ],
 )
 def test_a_foreign_question_about_nothing_the_materials_cover_is_not_covered(question: str, language: str,

@@ -104,9 +104,17 @@ DOMAIN = frozenset(stem(w) for w in (
     "initiative curriculum training").split())
 
 
+# UNESCO in the scripts whose questions cannot spell it in Latin letters (the glossaries leave it out: nearly
+# every passage names it, so it would tell their sentences apart no better than "the")
+UNESCO_FORMS = ("юнеско", "يونسكو", "教科文")
+
+
 def domain_anchor(question: str, language: str, df: Callable[[str], float]) -> bool:
     """True if a question in another language names something the materials are about: a DOMAIN word or a
-    name through its glossary, or a name or number of its own (Latin letters, digits) that the index uses."""
+    name through its glossary, UNESCO, or a name or number of its own (Latin letters, digits) that the index
+    uses."""
+    if any(form in question.lower() for form in UNESCO_FORMS):
+        return True
     eng = english_words(question, language)
     if any(w[:1].isupper() for w in eng):
         return True
