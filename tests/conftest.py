@@ -61,6 +61,12 @@ def corpus_assistant(corpus_index_dir: Path):  # type: ignore[no-untyped-def]
     return Assistant.from_settings(Settings(index_dir=corpus_index_dir, embedding="auto"))
 
 
+def repo_pythonpath(env: dict[str, str] | None = None) -> str:
+    """PYTHONPATH for a child process: this checkout first, then whatever the parent had."""
+    inherited = (os.environ if env is None else env).get("PYTHONPATH", "")
+    return os.pathsep.join(p for p in (str(REPO_ROOT), inherited) if p)
+
+
 def write_doc(folder: Path, doc_id: str, sections: dict[str, str], **meta: str) -> Path:
     """Write a small corpus-format Markdown document and return its path."""
     folder.mkdir(parents=True, exist_ok=True)

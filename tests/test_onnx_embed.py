@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import repo_pythonpath
 from toolkit_assistant.config import REPO_ROOT
 
 pytestmark = pytest.mark.integration
@@ -25,10 +26,6 @@ def onnx_file() -> Path:
     if path is None:
         pytest.fail("ONNX export failed: python -m toolkit_assistant.onnx_embed export")
     return path
-
-
-def _pythonpath() -> str:
-    return os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)
 
 
 def _corpus_texts() -> list[str]:
@@ -72,7 +69,7 @@ def test_query_path_with_onnx_file_imports_no_torch(onnx_file: Path) -> None:
         "print(json.dumps({'cls': type(emb).__name__, 'dim': len(v), "
         "'heavy': [m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules]}))\n"
     )
-    env = {**os.environ, "TOOLKIT_ONNX_DIR": str(onnx_file.parent), "PYTHONPATH": _pythonpath()}
+    env = {**os.environ, "TOOLKIT_ONNX_DIR": str(onnx_file.parent), "PYTHONPATH": repo_pythonpath()}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=True)
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got == {"cls": "OnnxMiniLMEmbedder", "dim": 384, "heavy": []}
@@ -84,13 +81,13 @@ def test_without_the_onnx_file_sentence_transformers_is_used(tmp_path: Path) -> 
         "o.onnx_dirs = lambda: [__import__('pathlib').Path(r'%s')]\n"
         "print(type(e.get_embedder('minilm')).__name__)\n" % tmp_path
     )
-    env = {**os.environ, "PYTHONPATH": _pythonpath()}
+    env = {**os.environ, "PYTHONPATH": repo_pythonpath()}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300, check=True)
     assert out.stdout.strip().splitlines()[-1] == "MiniLMEmbedder"
 
 
 def test_importing_embeddings_loads_no_torch() -> None:
     code = "import sys, toolkit_assistant.embeddings, toolkit_assistant.onnx_embed; print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
-    env = {**os.environ, "PYTHONPATH": _pythonpath()}
+    env = {**os.environ, "PYTHONPATH": repo_pythonpath()}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=True)
     assert out.stdout.strip() == "False False"

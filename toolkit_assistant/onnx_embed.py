@@ -304,7 +304,7 @@ def _check(path: Path, refs: list[np.ndarray]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """MiniLM alone; `python -m toolkit_assistant.onnx_e5` exports and checks both models."""
+    """export / status of MiniLM's file alone; `python -m toolkit_assistant.onnx_e5` exports e5's (its status covers both)."""
     args = list(sys.argv[1:] if argv is None else argv)
     cmd = args[0] if args else "status"
     if cmd == "export":
