@@ -317,3 +317,74 @@ def test_a_foreign_question_about_nothing_the_materials_cover_is_not_covered(que
         assert decision.coverage == "none" and "names nothing" in decision.reason
     else:
         assert "names nothing" not in decision.reason
+
+
+def test_an_exact_day_must_be_a_day_of_the_month_and_year_asked() -> None:
+    from toolkit_assistant.question import asks_exact_day, states_day
+
+    assert asks_exact_day("On what exact day was the guidance updated?")
+    assert asks_exact_day("What date did the court rule?") and not asks_exact_day("When did the court rule?")
+    q = "On what exact day in April 2025 was the guidance updated?"
+    assert not states_day("The guidance was issued on 12 December 2023 and updated in April 2025.", q)
+    assert states_day("The guidance was updated on 14 April 2025.", q)
+    assert not states_day("The ruling was handed down in 2024.", "On what exact date was T-323 of 2024 handed down?")
+    # a day in another year is not the day asked for
+    assert not states_day("Resolution 615 was published on 11 March 2025.", "On what exact day in 2024 was T-323 handed down?")
+    assert states_day("The ruling is dated 2 August 2024.", "On what exact day in 2024 was T-323 handed down?")
+
+
+@pytest.mark.parametrize(("question", "sentence", "names_it"), [
+    ("Which countries have published a readiness report?", "The RAM was published in July 2023.", False),
+    ("Which countries have published a readiness report?", "Chile and Mexico published reports.", True),
+    ("Which country built Prometea?", "Prometea was built in Argentina.", True),
+    ("Which South Asian country has 53 million pending cases?", "In one South Asian country 53 million cases are pending.", False),
+    ("In which Korean city was the conference held?", "The conference was held in Korea from 3 to 7 November 2024.", False),
+    ("In which city was the convention opened for signature?", "It was opened for signature in Vilnius on 5 September 2024.", True),
+    ("Which health insurer (EPS) was the respondent?", "The ruling held that his health insurer (EPS) should cover transport.", False),
+    ("Which health insurer (EPS) was the respondent?", "The health insurer Salud Total EPS was the respondent.", True),
+])
+def test_a_which_question_wants_the_kind_of_name_it_asks_for(question: str, sentence: str, names_it: bool) -> None:
+    from toolkit_assistant.question import asks_a_name, name_check
+
+    assert asks_a_name(question)
+    assert name_check(question, [sentence])(sentence) is names_it
+
+
+def test_which_questions_that_ask_for_something_else_are_not_name_questions() -> None:
+    from toolkit_assistant.question import asks_a_name, name_check
+
+    assert not asks_a_name("What share of respondents were judges?")
+    assert not asks_a_name("What kind of organisation is the CEPEJ?")
+    # an organisation the chosen sentences never call one: any new name in them will do
+    q = "Which organisation developed the MOOC together with UNESCO?"
+    text = "The MOOC was developed by UNESCO with the Bonavero Institute of Human Rights."
+    assert name_check(q, [text])(text)
+
+
+def test_a_count_the_materials_say_is_unknown_makes_the_answer_partial() -> None:
+    from toolkit_assistant.coverage import says_count_unknown
+
+    q = "How many people filled in the 2023 survey?"
+    assert says_count_unknown(["The number of respondents to the survey is not confirmed."], q)
+    assert not says_count_unknown(["Judicial operators from 96 countries answered the survey."], q)
+    # an unknown that is not the count asked for
+    assert not says_count_unknown(["The titles of the four modules are not given."], "How many modules does the toolkit have?")
+    assert not says_count_unknown(["The number of respondents is not confirmed."], "When was the survey launched?")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("question", "coverage", "lead"), [
+    ("Exactly which day in April 2025 did England and Wales update the judicial AI guidance?", "partial", "exact day"),
+    ("What was the name of the health insurer (EPS) in the Cartagena autism tutela - which insurer?", "partial", "do not name what"),
+    ("In which Korean city did the November 2024 judicial training conference take place?", "partial", "do not name what"),
+    ("How many people responded to the 2023 UNESCO survey of judicial operators in total?", "partial", "not known or not confirmed"),
+    ("In which city was the Council of Europe AI convention opened for signature?", "answered", "Vilnius"),
+    ("Which country's prosecutors built Prometea?", "answered", "Argentina"),
+])
+def test_a_which_or_how_many_question_is_answered_only_with_what_it_asks_for(
+    corpus_assistant, question: str, coverage: str, lead: str,  # type: ignore[no-untyped-def]
+) -> None:
+    d = corpus_assistant.ask(question).to_dict()
+    assert (d["coverage"], lead in d["answer"]) == (coverage, True), d["answer"][:300]
+    if coverage == "partial":
+        assert d["citations"] and not d["abstained"]

@@ -30,7 +30,8 @@ import numpy as np
 
 from toolkit_assistant.gloss import english_words, foreign_focus, normalise
 from toolkit_assistant.lexicon import lexicon
-from toolkit_assistant.text import STOPWORDS, SYNONYMS, split_sentences, stem, words
+from toolkit_assistant.question import _CHECKS, _WANTS, asks_a_name, asks_exact_day, name_check, states_day
+from toolkit_assistant.text import STOPWORDS, SYNONYMS, split_sentences, stem, words, years
 
 Coverage = Literal["answered", "partial", "none"]
 
@@ -48,6 +49,9 @@ CLEAR_MARGIN = 0.10
 # a word of a question in another language that the glossary does not know is carried by the chosen
 # sentences unless taking it out of the question brings them closer by more than this (see Assistant.carries)
 FOREIGN_CARRY_MARGIN = 0.002
+# "how many people answered?": one of the first chosen sentences saying the number of respondents is not
+# known makes the answer partial, even beside a count from another survey
+COUNT_ABSENCE_SENTENCES = 10
 
 
 @dataclass(frozen=True)
@@ -213,7 +217,7 @@ def focus_heads(question: str, language: str = "en") -> list[str]:
 
 _COUNT_HEAD = re.compile(
     r"\bhow\s+(?:many|much)\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+)(?:\s+(?:and|or|did|does|do|is|are|was|were|has|have|had|"
-    r"can|could|will|would|should|must|of|in|on|for|from|that|per|since|at)\b|\s*[?,.]|\s*$)",
+    r"can|could|will|would|should|must|of|in|on|for|from|that|per|since|at|to|by|with)\b|\s*[?,.]|\s*$)",
     re.IGNORECASE,
 )
 _NUMBER_TOKEN = re.compile(
@@ -267,12 +271,48 @@ def counts(sentence: str, thing: str) -> bool:
     tokens = [t for t in re.findall(r"[\w%’'.,-]+", sentence)]
     things = PERSONS if thing == "people" else (thing,)
     for i, tok in enumerate(tokens):
-        if not _NUMBER_TOKEN.match(tok.strip(".,")):
-            continue
+        if not _NUMBER_TOKEN.match(tok.strip(".,")) or thing == "people" and tok.strip(".,").endswith("%"):
+            continue  # "93% of responding operators" is a share, not how many people
         have = passage_words([" ".join(tokens[i + 1 : i + 5])])
         if any(present(t, have) for t in things):
             return True
     return False
+
+
+def fact_checks(question: str, language: str, chosen: list[str]) -> list[tuple[str, Callable[[str], bool]]]:
+    """The kinds of fact a question asks for in words, each with the test one sentence must pass: a number,
+    a date, a person (a year the question states is a premise to check, not asked for); the thing a "how
+    many" counts; in English also an exact day and the name a which-question wants (country, city,
+    organisation: see question.name_check, which reads `chosen`, the chosen sentences)."""
+    own = lexicon(language).wants
+    wanted = [w for w in ("number", "date", "person") if _WANTS[w].search(question) or (w in own and own[w].search(question))]
+    checks: list[tuple[str, Callable[[str], bool]]] = [(w, lambda t, w=w: _CHECKS[w](t, question)) for w in wanted]
+    if things := counted_things(question, language):
+        checks.append(("number", lambda t: any(counts(t, x) for x in things)))
+    # a count "of the 2020 survey" does not answer "how many answered the 2023 survey?"
+    if asked := years(question):
+        checks = [(k, (lambda t, f=f: f(t) and (not years(t) or bool(years(t) & asked))) if k == "number" else f) for k, f in checks]
+    if language == "en" and asks_exact_day(question):
+        checks.append(("day", lambda t: states_day(t, question)))
+    if language == "en" and asks_a_name(question):
+        checks.append(("name", name_check(question, chosen)))
+    return checks
+
+
+_COUNT_WORD = re.compile(r"\b(number|figure|count|sample size|total)\b", re.IGNORECASE)
+
+
+def says_count_unknown(sentences: list[str], question: str, language: str = "en") -> bool:
+    """True if a sentence says the number a "how many" question counts is not known ("The number of
+    respondents ... is not confirmed" for "how many people filled in the survey?"; not "the titles of the
+    four modules are not given" for "how many modules?")."""
+    thing = counted_thing(question, language)
+    if not thing:
+        return False
+    absence = lexicon("en").absence
+    things = PERSONS if thing == "people" else (thing,)
+    return any(_COUNT_WORD.search(s) and absence.search(s) and any(present(t, passage_words([s])) for t in things)
+               for s in sentences)
 
 
 def asking_sentence(question: str) -> str:

@@ -14,7 +14,9 @@ import numpy as np
 from toolkit_assistant.abbreviations import Abbreviations
 from toolkit_assistant.answer import Candidate, ExtractiveGenerator
 from toolkit_assistant.compose import compose, nearest_topics
-from toolkit_assistant.coverage import Decision, asking_sentence, assess, counted_things, counts, doc_freq, explain_trace
+from toolkit_assistant.coverage import (
+    COUNT_ABSENCE_SENTENCES, Decision, asking_sentence, assess, doc_freq, explain_trace, fact_checks, says_count_unknown,
+)
 from toolkit_assistant.errors import BackendUnavailable, IndexNotBuiltError
 from toolkit_assistant.gloss import english_words
 from toolkit_assistant.guard import strip_injections
@@ -36,7 +38,7 @@ from toolkit_assistant.messages import (
     say,
 )
 from toolkit_assistant.premise import contradiction
-from toolkit_assistant.question import _CHECKS, _WANTS
+from toolkit_assistant.question import _WANTS
 from toolkit_assistant.retrieve import Filters, HybridRetriever
 from toolkit_assistant.text import detect_language
 from toolkit_assistant.types import Answer, Draft, Hit, Verification
@@ -363,23 +365,15 @@ class Assistant:
         titles = list({f"{c.title} {c.section_title}" for c in passages}) + self._abbreviations().other_forms(texts)
         by_dense = [h.chunk.id for h in sorted(hits, key=lambda h: -(h.dense or 0.0))[:3]]
         by_lex = [h.chunk.id for h in sorted((h for h in hits if h.lexical), key=lambda h: -(h.lexical or 0.0))[:3]]
-        # only the kinds the question asks for in words: a year it states is a premise to check
-        own = lexicon(language).wants
-        wanted = [w for w in ("number", "date", "person") if _WANTS[w].search(question) or (w in own and own[w].search(question))]
         missing_kind = ""
-        things = counted_things(question, language)
         # the closest other sentences (by rank: fitted probabilities spread wider than the hand-set scores)
         pool = sorted((c for c in cands if not any(c is x for x in chosen)), key=lambda c: -c.score)[:RESCUE_POOL]
-        checks: list[tuple[str, Callable[[Candidate], bool]]] = [
-            (w, lambda c, w=w: _CHECKS[w](c.span.text, question)) for w in wanted
-        ]
-        if things:
-            checks.append(("number", lambda c: any(counts(c.span.text, t) for t in things)))
-        for kind, holds in checks:
-            if any(holds(c) for c in chosen):
+        for kind, holds in fact_checks(question, language, [c.span.text for c in chosen]):
+            if any(holds(c.span.text) for c in chosen):
                 continue
-            # the fact asked for may sit in a sentence the composer left out: bring the best such one in
-            extra = max((c for c in pool if holds(c) and not any(c is x for x in chosen)), key=lambda c: c.score, default=None)
+            # the fact asked for may sit in a sentence the composer left out: bring the best such one in (not
+            # for an exact day or a name: any day or place in a nearby sentence about another event would do)
+            extra = max((c for c in pool if kind not in ("day", "name") and holds(c.span.text)), key=lambda c: c.score, default=None)
             if extra is not None:
                 chosen.append(extra)
             else:
@@ -400,7 +394,8 @@ class Assistant:
             # chosen sentence of nearly the same weight answers beside it
             absence=bool(lex.absence.search(best.span.text)) and not lex.absence.search(question)
             and not _WANTS["yesno"].search(question) and not _YESNO_AFTER_CLAUSE.search(asking_sentence(question))
-            and not any(c is not best and c.score >= 0.85 * best.score for c in chosen),
+            and not any(c is not best and c.score >= 0.85 * best.score for c in chosen)
+            or says_count_unknown([c.span.text for c in chosen[:COUNT_ABSENCE_SENTENCES]], question, language),
             df=ex.df,
             multilingual=getattr(self.embedder, "multilingual", False),
             topic_min_sim=self.min_relevance,
@@ -438,7 +433,11 @@ class Assistant:
         (never the missing fact)."""
         reply = reply or language
         best = max(chosen, key=lambda c: c.score)
-        closest = [best] + [c for c in chosen if c is not best and c.chunk.id == best.chunk.id][:1]
+        # beside the best, the sentence saying the fact is not known (an absence), else one more of its passage
+        says_absent = lexicon("en").absence.search if decision.evidence.absence else None
+        absent = [c for c in chosen if c is not best and says_absent(c.span.text)] if says_absent else []
+        closest = [best] + sorted(absent, key=lambda c: not says_count_unknown([c.span.text], question, language))[:1]
+        closest += [c for c in chosen if c is not best and c.chunk.id == best.chunk.id and c not in closest][: 2 - len(closest)]
         closest.sort(key=lambda c: c.index)
         draft = compose(closest, backend="extractive")
         t2 = time.perf_counter()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from toolkit_assistant.lexicon import lexicon
 from toolkit_assistant.text import STOPWORDS, content_terms, years
@@ -216,6 +217,93 @@ def is_list_sentence(text: str, question: str = "") -> bool:
     return ":" in text or text.count(",") >= 2 or text.count(";") >= 2
 
 
+# what an English question names the kind of, beyond a number, a date or a person: an exact day ("on what
+# exact day", "what date"), a country, a city, an organisation ("which health insurer", "which company")
+_EXACT_DAY = re.compile(r"\b(?:exact|precise) (?:date|day)\b|\b(?:what|which) (?:date|day)\b", re.IGNORECASE)
+_DAY_OF_MONTH = re.compile(
+    rf"\b\d{{1,2}}\s+({_MONTH.pattern[3:-3]})\b|\b({_MONTH.pattern[3:-3]})\s+\d{{1,2}}\b|\b\d{{4}}-\d\d-\d\d\b", re.IGNORECASE
+)
+_WHICH_COUNTRY = re.compile(r"\b(?:which|what)\s+(?:\w+\s+){0,2}?countr(?:y|ies)\b", re.IGNORECASE)
+_WHICH_CITY = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?city\b", re.IGNORECASE)
+_WHICH_BODY = re.compile(
+    r"\b(?:which|what)\s+(?:(\w+)\s+)?(insurer|compan(?:y|ies)|firm|organi[sz]ation|institution|ministry|agency|"
+    r"university|developer|vendor|publisher)s?\b",
+    re.IGNORECASE,
+)
+# words between "which" and the head that make it something else ("what share were judges", "what kind of body")
+_NOT_A_MODIFIER = frozenset("share proportion percentage part number kind kinds type types sort role were was is are did does do the a an of".split())
+_PLACE = re.compile(r"\bin\s+([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)")
+_CAPITALISED = re.compile(r"\b[A-Z][\w’'-]{2,}")
+
+
+@lru_cache(maxsize=1)
+def country_names() -> frozenset[str]:
+    """Lower-cased English names of countries (pycountry's ISO 3166 data: names, common and official names,
+    the part before a comma of "Korea, Republic of"), and the short forms that texts use."""
+    import pycountry
+
+    names = {"korea", "russia", "uk", "us", "usa", "england", "wales", "scotland", "northern ireland", "türkiye",
+             "turkey", "iran", "syria", "vietnam", "laos", "bolivia", "venezuela", "tanzania", "moldova"}
+    for c in pycountry.countries:
+        for n in (c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)):
+            if n:
+                names |= {n.lower(), n.split(",")[0].lower()}
+    return frozenset(names)
+
+
+def _countries_in(text: str) -> set[str]:
+    low = text.lower()
+    return {n for n in country_names() if n in low and re.search(rf"\b{re.escape(n)}\b", low)}
+
+
+def asks_exact_day(question: str) -> bool:
+    return bool(_EXACT_DAY.search(question))
+
+
+def states_day(text: str, question: str = "") -> bool:
+    """True if a sentence gives a day of a month ("12 December 2023"), in the month and year the question
+    names if it names them ("what day in April 2025": not "12 December 2023")."""
+    asked_years, asked_months = years(question), {m.lower() for m in _MONTH.findall(question)}
+    if asked_years and not asked_years & years(text):
+        return False
+    for m in _DAY_OF_MONTH.finditer(text):
+        month = (m.group(1) or m.group(2) or "").lower()
+        if not asked_months or month in asked_months:
+            return True
+    return False
+
+
+def asks_a_name(question: str) -> bool:
+    """True for "which country / city / insurer / company ...?" (English)."""
+    body = _WHICH_BODY.search(question)
+    return bool(_WHICH_COUNTRY.search(question) or _WHICH_CITY.search(question)
+                or body and not (body.group(1) and body.group(1).lower() in _NOT_A_MODIFIER))
+
+
+def _new_name(text: str, asked: set[str]) -> bool:
+    return any(w.lower().strip("’'") not in asked and w.lower() not in STOPWORDS and not _MONTH.fullmatch(w)
+               for w in _CAPITALISED.findall(text[1:]))
+
+
+def name_check(question: str, chosen: list[str]) -> Callable[[str], bool]:
+    """For a which-question, whether a sentence names the kind of thing asked for: a country the question
+    does not name; a place after "in" that is not a country ("held in Korea" does not give the
+    city); for an organisation, a new capitalised name in a sentence that holds the head word ("health
+    insurer (EPS)" names none), or in any sentence when none of the chosen ones (`chosen`) holds it."""
+    asked = _question_words(question)
+    if _WHICH_COUNTRY.search(question):
+        known = _countries_in(question)
+        return lambda text: bool(_countries_in(text) - known)
+    if _WHICH_CITY.search(question):
+        return lambda text: any(p.lower() not in country_names() and not _MONTH.fullmatch(p)
+                                and not all(w.lower() in asked for w in p.split()) for p in _PLACE.findall(text))
+    body = _WHICH_BODY.search(question)
+    head = body.group(2).lower() if body else ""
+    holds_head = re.compile(r"\b" + re.escape(head[:-1] if head.endswith("y") else head), re.IGNORECASE)
+    any_head = any(holds_head.search(t) for t in chosen)
+    return lambda text: (not any_head or bool(holds_head.search(text))) and _new_name(text, asked)
+
+
 _CHECKS: dict[str, Callable[[str, str], bool]] = {
     "number": has_number,
     "date": has_date,
@@ -223,6 +311,7 @@ _CHECKS: dict[str, Callable[[str, str], bool]] = {
     "list": is_list_sentence,
     "yesno": takes_a_position,
     "finding": states_finding,
+    "day": states_day,
 }
 
 
