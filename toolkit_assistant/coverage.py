@@ -291,7 +291,10 @@ def fact_checks(question: str, language: str, chosen: list[str]) -> list[tuple[s
         checks.append(("number", lambda t: any(counts(t, x) for x in things)))
     # a count "of the 2020 survey" does not answer "how many answered the 2023 survey?"
     if asked := years(question):
-        checks = [(k, (lambda t, f=f: f(t) and (not years(t) or bool(years(t) & asked))) if k == "number" else f) for k, f in checks]
+        def in_year(f: Callable[[str], bool]) -> Callable[[str], bool]:
+            return lambda t: f(t) and (not years(t) or bool(years(t) & asked))
+
+        checks = [(k, in_year(f) if k == "number" else f) for k, f in checks]
     if language == "en" and asks_exact_day(question):
         checks.append(("day", lambda t: states_day(t, question)))
     if language == "en" and asks_a_name(question):

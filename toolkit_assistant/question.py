@@ -26,8 +26,9 @@ NUMBER_WORDS = {
     "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred",
     "thousand", "million", "dozen", "half", "majority",
 }
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _MONTH = re.compile(
-    r"\b(january|february|march|april|may|june|july|august|september|october|november|december)\b",
+    rf"\b({_MONTHS})\b",
     re.IGNORECASE,
 )
 _WANTS = {
@@ -164,7 +165,6 @@ def has_number(text: str, question: str = "") -> bool:
     return any(w in NUMBER_WORDS and w not in asked for w in re.findall(r"[a-z]+", text.lower()))
 
 
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 # a figure that counts nothing: a year, a day of a month, an ordinal ("41st"), part of a code ("2021/1")
 _NOT_A_COUNT = re.compile(
     rf"\b(?:1[89]\d\d|20\d\d)\b|\b\d{{1,2}}(?:\s*(?:-|to|and)\s*\d{{1,2}})?\s+(?:{_MONTHS})\b|"
@@ -221,7 +221,7 @@ def is_list_sentence(text: str, question: str = "") -> bool:
 # exact day", "what date"), a country, a city, an organisation ("which health insurer", "which company")
 _EXACT_DAY = re.compile(r"\b(?:exact|precise) (?:date|day)\b|\b(?:what|which) (?:date|day)\b", re.IGNORECASE)
 _DAY_OF_MONTH = re.compile(
-    rf"\b\d{{1,2}}\s+({_MONTH.pattern[3:-3]})\b|\b({_MONTH.pattern[3:-3]})\s+\d{{1,2}}\b|\b\d{{4}}-\d\d-\d\d\b", re.IGNORECASE
+    rf"\b\d{{1,2}}\s+({_MONTHS})\b|\b({_MONTHS})\s+\d{{1,2}}\b|\b\d{{4}}-\d\d-\d\d\b", re.IGNORECASE
 )
 _WHICH_COUNTRY = re.compile(r"\b(?:which|what)\s+(?:\w+\s+){0,2}?countr(?:y|ies)\b", re.IGNORECASE)
 _WHICH_CITY = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?city\b", re.IGNORECASE)
@@ -311,7 +311,6 @@ _CHECKS: dict[str, Callable[[str, str], bool]] = {
     "list": is_list_sentence,
     "yesno": takes_a_position,
     "finding": states_finding,
-    "day": states_day,
 }
 
 
