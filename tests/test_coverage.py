@@ -388,3 +388,43 @@ def test_a_which_or_how_many_question_is_answered_only_with_what_it_asks_for(
     assert (d["coverage"], lead in d["answer"]) == (coverage, True), d["answer"][:300]
     if coverage == "partial":
         assert d["citations"] and not d["abstained"]
+
+
+@pytest.mark.parametrize(("under", "agree", "covered"), [(0.02, True, True), (0.02, False, False), (0.06, True, False)])
+def test_a_foreign_question_just_under_its_floor_is_about_the_passages_when_both_rankings_agree(
+    under: float, agree: bool, covered: bool,
+) -> None:
+    """Meaning alone decides a question in another language, unless its score sits just under the floor and the
+    chunk dense retrieval ranks among its first three is one BM25 ranks there for its glossary words."""
+    from toolkit_assistant.coverage import FOREIGN_AGREE_MARGIN, assess
+
+    assert under < FOREIGN_AGREE_MARGIN or not covered
+    decision = assess(
+        "Чем закончилось дело Лумиса в Верховном суде США?", language="ru", best_sim=0.36 - under, top_dense=0.4,
+        agree=agree, multilingual=True, passage_texts=["The US Supreme Court denied certiorari in the Loomis case."],
+        title_texts=[], wants_missing="", absence=False, df=lambda t: 0.05 if t.startswith("loomi") else 0.0,
+        foreign_min_sim=0.36,
+    )
+    assert (decision.coverage != "none") is covered, decision.reason
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("Чем закончилось дело Лумиса в Верховном суде США?", "certiorari"),
+        ("Что решил Верховный суд Висконсина по делу Лумиса?", "held"),
+        ("¿Cuándo entró en vigor el Pacto Internacional de Derechos Civiles y Políticos?", "1976"),
+    ],
+)
+def test_foreign_questions_just_under_the_floor_are_answered_on_the_corpus(  # type: ignore[no-untyped-def]
+    corpus_assistant, question: str, fact: str,
+) -> None:
+    answer = corpus_assistant.ask(question).to_dict()
+    assert answer["coverage"] == "answered" and fact in answer["answer"], answer["answer"][:300]
+
+
+def test_a_foreign_question_outside_the_materials_stays_declined_when_the_rankings_agree(  # type: ignore[no-untyped-def]
+    corpus_assistant,
+) -> None:
+    answer = corpus_assistant.ask("Quel est le salaire d'un juge en France ?").to_dict()
+    assert answer["coverage"] == "none", answer["answer"][:300]

@@ -33,6 +33,10 @@ def _raw(language: str) -> dict[str, list[str]]:
         ("Какие ИИ-системы применяют суды?", "ru", {"systems"}),  # a hyphenated form is a phrase
         ("كم عدد القُضاةِ الذين درّبتهم اليونسكو؟", "ar", {"judges", "trained"}),  # short vowels and the article
         ("教科文组织培训了多少法官？", "zh", {"judges", "trained"}),
+        # an instrument's name written out in full, not only its initials
+        ("¿Cuándo entró en vigor el Pacto Internacional de Derechos Civiles y Políticos?", "es", {"ICCPR"}),
+        ("Que dit la Déclaration universelle des droits de l'homme sur la vie privée ?", "fr", {"UDHR"}),
+        ("¿Qué es la Comisión Europea para la Eficacia de la Justicia?", "es", {"CEPEJ"}),
     ],
 )
 def test_a_question_in_another_language_gets_the_english_words_of_its_forms(question: str, language: str, expected: set[str]) -> None:

@@ -46,6 +46,10 @@ COMMON_DF = 0.25
 # the best sentence is clearly about the question this far above the topic floor: only then may words the
 # index never uses be ignored, or a head word the passages never use be carried by them in other words
 CLEAR_MARGIN = 0.10
+# a foreign question this far under its similarity floor is about the passages when dense retrieval and BM25 on
+# its glossary words agree (half the English margin, 0.08: on the seen blind sets 0.08 let five out-of-scope
+# questions past this check, 0.04 none, and four answerable ones and one near miss)
+FOREIGN_AGREE_MARGIN = 0.04
 # a word of a question in another language that the glossary does not know is carried by the chosen
 # sentences unless taking it out of the question brings them closer by more than this (see Assistant.carries)
 FOREIGN_CARRY_MARGIN = 0.002
@@ -369,7 +373,7 @@ def assess(
     Args:
         best_sim: cosine of the best-scoring sentence (on the MiniLM scale).
         top_dense: cosine of the best chunk.
-        agree: dense and BM25 rankings share a chunk in their top 3.
+        agree: dense and BM25 rankings share a chunk in their top 3 (BM25 on the glossary words of a foreign question).
         passage_texts: the text of the best chunks (and their neighbours).
         title_texts: document and section titles of those chunks.
         wants_missing: the kind of fact asked for that no chosen sentence holds ("number", "date", ...).
@@ -390,7 +394,10 @@ def assess(
     foreign = multilingual and language != "en"
     topic = best_sim >= topic_min_sim or (share >= TOPIC_MIN_TERMS and (agree or best_sim >= topic_min_sim - 0.08))
     if foreign:
-        topic = best_sim >= (topic_min_sim if foreign_min_sim is None else foreign_min_sim)
+        floor = topic_min_sim if foreign_min_sim is None else foreign_min_sim
+        # just under the floor, one of the three chunks meaning ranks best is one of the three BM25 ranks best for
+        # the question's English words (its glossary's): two rankings that share only the question agree on it
+        topic = best_sim >= floor or (agree and best_sim >= floor - FOREIGN_AGREE_MARGIN)
     # words the whole index never uses ("chocolate", "cake"): when they are much of the question, the
     # passages that came back share only its generic words with it
     unknown = [(t, w) for t, w, _ in terms if not foreign and df(t) == 0 and df(w) == 0 and not any(df(f) for f in _forms(t))]

@@ -365,6 +365,8 @@ class Assistant:
         titles = list({f"{c.title} {c.section_title}" for c in passages}) + self._abbreviations().other_forms(texts)
         by_dense = [h.chunk.id for h in sorted(hits, key=lambda h: -(h.dense or 0.0))[:3]]
         by_lex = [h.chunk.id for h in sorted((h for h in hits if h.lexical), key=lambda h: -(h.lexical or 0.0))[:3]]
+        if language != "en" and getattr(self.embedder, "multilingual", False):  # BM25 on its glossary's English words
+            by_lex = self.retriever.glossed_ranking(english_words(question, language))
         missing_kind = ""
         # the closest other sentences (by rank: fitted probabilities spread wider than the hand-set scores)
         pool = sorted((c for c in cands if not any(c is x for x in chosen)), key=lambda c: -c.score)[:RESCUE_POOL]

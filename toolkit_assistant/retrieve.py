@@ -145,6 +145,12 @@ class HybridRetriever:
                 out.append((chunk.id, float(score)))
         return out[:n]
 
+    def glossed_ranking(
+        self, glossed: list[str] | tuple[str, ...], n: int = 3, filters: Filters | None = None,
+    ) -> list[str]:
+        """The chunk ids BM25 ranks best for a foreign question's English words (gloss.py), best first."""
+        return [cid for cid, _ in self.bm25_ranking(" ".join(glossed), n, filters or Filters())] if glossed else []
+
     def retrieve(
         self, query: str, k: int, filters: Filters | None = None, qvec: np.ndarray | None = None,
         sentences: bool = False, glossed: list[str] | tuple[str, ...] = (),
@@ -170,7 +176,7 @@ class HybridRetriever:
         dense_score = dict(dense)
         lex_score = dict(lexical)
         # a foreign question's glossary words: the chunks BM25 ranks best for them (one of which may take a hit)
-        glossary_ids = [cid for cid, _ in self.bm25_ranking(" ".join(glossed), GLOSSED_SLOT + 2, filters)] if glossed else []
+        glossary_ids = self.glossed_ranking(glossed, GLOSSED_SLOT + 2, filters)
         missing = [cid for cid, _ in fused[: k * 2] if cid not in dense_score]
         missing += [cid for cid in glossary_ids if cid not in dense_score and cid not in missing]
         if missing:
