@@ -14,9 +14,8 @@ import numpy as np
 from toolkit_assistant.abbreviations import Abbreviations
 from toolkit_assistant.answer import Candidate, ExtractiveGenerator
 from toolkit_assistant.compose import compose, nearest_topics
-from toolkit_assistant.coverage import (
-    COUNT_ABSENCE_SENTENCES, Decision, asking_sentence, assess, doc_freq, explain_trace, fact_checks, says_count_unknown,
-)
+from toolkit_assistant.coverage import COUNT_ABSENCE_SENTENCES, Decision, asking_sentence, assess, doc_freq, fact_checks
+from toolkit_assistant.coverage import says_count_unknown
 from toolkit_assistant.errors import BackendUnavailable, IndexNotBuiltError
 from toolkit_assistant.gloss import english_words
 from toolkit_assistant.guard import strip_injections
@@ -41,6 +40,7 @@ from toolkit_assistant.premise import contradiction
 from toolkit_assistant.question import _WANTS
 from toolkit_assistant.retrieve import Filters, HybridRetriever
 from toolkit_assistant.text import detect_language
+from toolkit_assistant.trace import explain_trace
 from toolkit_assistant.types import Answer, Draft, Hit, Verification
 from toolkit_assistant.verify import verify
 
