@@ -62,6 +62,11 @@ class Candidate:
     is_item: bool = False
     vec: np.ndarray | None = field(default=None, compare=False, repr=False)  # the sentence's vector
 
+    @property
+    def passage(self) -> str:
+        """Its document's and section's titles and its chunk's text: what the sentence is about when it does not say."""
+        return f"{self.chunk.title} {self.chunk.section_title} {self.chunk.text}"
+
 
 @lru_cache(maxsize=16384)
 def terms_of(text: str) -> frozenset[str]:

@@ -219,9 +219,10 @@ def focus_heads(question: str, language: str = "en") -> list[str]:
     return out
 
 
+# up to four words after "how many" ("of the" skipped: "how many of the MOOC registrants were ..."); counted_thing
+# ends the noun phrase at the first stop-word, filler word or past participle ("judicial trainers attended")
 _COUNT_HEAD = re.compile(
-    r"\bhow\s+(?:many|much)\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+)(?:\s+(?:and|or|did|does|do|is|are|was|were|has|have|had|"
-    r"can|could|will|would|should|must|of|in|on|for|from|that|per|since|at|to|by|with)\b|\s*[?,.]|\s*$)",
+    r"\bhow\s+(?:many|much)\s+(?:of\s+(?:the|its|their|these|those)\s+)?((?:[\w’'-]+\s+){0,3}[\w’'-]+)",
     re.IGNORECASE,
 )
 _NUMBER_TOKEN = re.compile(
@@ -248,6 +249,8 @@ def counted_thing(question: str, language: str = "en") -> str:
         if (x in filler and not (x.endswith("s") and len(x) > 3 or x == "people")) or x in STOPWORDS or (len(x) > 4 and x.endswith("ed")):
             break
         w.append(x)
+        if x == "people" or (x.endswith("s") and len(x) > 3 and not x.endswith("ss")):
+            break  # the plural is the thing counted: "how many countries took part"
     if not w:
         return ""
     return stem(w[-1])
@@ -283,26 +286,35 @@ def counts(sentence: str, thing: str) -> bool:
     return False
 
 
-def fact_checks(question: str, language: str, chosen: list[str]) -> list[tuple[str, Callable[[str], bool]]]:
+def fact_checks(question: str, language: str, chosen: list[str]) -> list[tuple[str, Callable[..., bool]]]:
     """The kinds of fact a question asks for in words, each with the test one sentence must pass: a number,
     a date, a person (a year the question states is a premise to check, not asked for); the thing a "how
     many" counts; in English also an exact day and the name a which-question wants (country, city,
-    organisation: see question.name_check, which reads `chosen`, the chosen sentences)."""
+    organisation: see question.name_check, which reads `chosen`, the chosen sentences).
+
+    Each test takes the sentence and, optionally, its passage (Candidate.passage: its chunk's text and
+    titles): an English count must be of the names the question gives from "how many" on, in the sentence or
+    its passage ("how many of the registrants were from Africa?" is not answered by "3,675 came from outside
+    Europe and North America" in a passage that never names Africa)."""
     own = lexicon(language).wants
     wanted = [w for w in ("number", "date", "person") if _WANTS[w].search(question) or (w in own and own[w].search(question))]
-    checks: list[tuple[str, Callable[[str], bool]]] = [(w, lambda t, w=w: _CHECKS[w](t, question)) for w in wanted]
+    checks: list[tuple[str, Callable[..., bool]]] = [(w, lambda t, ctx="", w=w: _CHECKS[w](t, question)) for w in wanted]
     if things := counted_things(question, language):
-        checks.append(("number", lambda t: any(counts(t, x) for x in things)))
+        # the names from "how many" on: "..., and how many modules?" asks nothing of the first part's names
+        clause = question[m.start():] if language == "en" and (m := _COUNT_HEAD.search(question)) else ""
+        names = [n for n, _, is_name in focus_terms(clause) if is_name and not any(ch.isdigit() for ch in n)]
+        checks.append(("number", lambda t, ctx="": any(counts(t, x) for x in things)
+                       and all(present(n, passage_words([f"{t} {ctx}"])) for n in names)))
     # a count "of the 2020 survey" does not answer "how many answered the 2023 survey?"
     if asked := years(question):
-        def in_year(f: Callable[[str], bool]) -> Callable[[str], bool]:
-            return lambda t: f(t) and (not years(t) or bool(years(t) & asked))
+        def in_year(f: Callable[..., bool]) -> Callable[..., bool]:
+            return lambda t, ctx="": f(t, ctx) and (not years(t) or bool(years(t) & asked))
 
         checks = [(k, in_year(f) if k == "number" else f) for k, f in checks]
     if language == "en" and asks_exact_day(question):
-        checks.append(("day", lambda t: states_day(t, question)))
+        checks.append(("day", lambda t, ctx="": states_day(t, question)))
     if language == "en" and asks_a_name(question):
-        checks.append(("name", name_check(question, chosen)))
+        checks.append(("name", lambda t, ctx="", f=name_check(question, chosen): f(t)))
     return checks
 
 

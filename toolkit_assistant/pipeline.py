@@ -371,11 +371,11 @@ class Assistant:
         # the closest other sentences (by rank: fitted probabilities spread wider than the hand-set scores)
         pool = sorted((c for c in cands if not any(c is x for x in chosen)), key=lambda c: -c.score)[:RESCUE_POOL]
         for kind, holds in fact_checks(question, language, [c.span.text for c in chosen]):
-            if any(holds(c.span.text) for c in chosen):
+            if any(holds(c.span.text, c.passage) for c in chosen):
                 continue
             # the fact asked for may sit in a sentence the composer left out: bring the best such one in (not
             # for an exact day or a name: any day or place in a nearby sentence about another event would do)
-            extra = max((c for c in pool if kind not in ("day", "name") and holds(c.span.text)), key=lambda c: c.score, default=None)
+            extra = max((c for c in pool if kind not in ("day", "name") and holds(c.span.text, c.passage)), key=lambda c: c.score, default=None)
             if extra is not None:
                 chosen.append(extra)
             else:
