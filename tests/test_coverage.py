@@ -468,3 +468,12 @@ def test_a_count_answers_how_many_only_for_the_names_the_question_gives() -> Non
 def test_how_many_questions_on_the_corpus(corpus_assistant, question: str, coverage: str) -> None:  # type: ignore[no-untyped-def]
     answer = corpus_assistant.ask(question).to_dict()
     assert answer["coverage"] == coverage, answer["answer"][:300]
+
+
+def test_the_short_country_forms_count_only_in_capitals() -> None:
+    """"Tell us which countries ..." names no country; "the US Supreme Court" names one."""
+    from toolkit_assistant.question import _countries_in
+
+    assert _countries_in("Can you tell us which countries took part?") == set()
+    assert _countries_in("The US Supreme Court denied certiorari.") == {"us"}
+    assert _countries_in("Two UK High Court cases, and one in France.") == {"uk", "france"}

@@ -253,7 +253,9 @@ def country_names() -> frozenset[str]:
 
 def _countries_in(text: str) -> set[str]:
     low = text.lower()
-    return {n for n in country_names() if n in low and re.search(rf"\b{re.escape(n)}\b", low)}
+    capitals = set(re.findall(r"\b[A-Z]{2,3}\b", text))  # "US", "UK", "USA" only in capitals: "tell us" names none
+    return {n for n in country_names() if n in low and re.search(rf"\b{re.escape(n)}\b", low)
+            and (len(n) > 3 or n.upper() in capitals)}
 
 
 def asks_exact_day(question: str) -> bool:
