@@ -477,3 +477,11 @@ def test_the_short_country_forms_count_only_in_capitals() -> None:
     assert _countries_in("Can you tell us which countries took part?") == set()
     assert _countries_in("The US Supreme Court denied certiorari.") == {"us"}
     assert _countries_in("Two UK High Court cases, and one in France.") == {"uk", "france"}
+
+
+def test_the_pronoun_i_is_neither_a_name_nor_a_word_to_look_for() -> None:
+    from toolkit_assistant.coverage import focus_terms
+
+    terms = focus_terms("On what date was it adopted? I've come across two dates, and I'm unsure.")
+    assert not any(w in ("i've", "i'm") for _, w, _ in terms)
+    assert ("adopt", "adopted", False) in terms

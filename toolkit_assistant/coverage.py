@@ -165,6 +165,9 @@ def passage_words(texts: list[str]) -> set[str]:
     return out
 
 
+_PRONOUN_I = re.compile(r"i[’'](?:ve|m|d|ll)")  # "I've seen two figures": not a name, not a word to look for
+
+
 def focus_terms(question: str, language: str = "en") -> list[tuple[str, str, bool]]:
     """(term, surface word, is_name) for each telling word of a question, in order.
 
@@ -177,7 +180,7 @@ def focus_terms(question: str, language: str = "en") -> list[tuple[str, str, boo
     tokens = re.findall(r"[\w’']+", question)  # hyphenated words count by their parts ("IPDC-backed")
     for i, raw in enumerate(tokens):
         for w in words(raw):
-            if w in STOPWORDS or w in filler or len(w) < 3 and not w.isdigit():
+            if w in STOPWORDS or w in filler or len(w) < 3 and not w.isdigit() or _PRONOUN_I.fullmatch(w):
                 continue
             t = stem(w)
             if t in seen or t in filler:
