@@ -485,3 +485,12 @@ def test_the_pronoun_i_is_neither_a_name_nor_a_word_to_look_for() -> None:
     terms = focus_terms("On what date was it adopted? I've come across two dates, and I'm unsure.")
     assert not any(w in ("i've", "i'm") for _, w, _ in terms)
     assert ("adopt", "adopted", False) in terms
+
+
+def test_a_date_asked_for_is_one_of_the_names_the_question_gives() -> None:
+    """"When was the Global Network of Experts set up?" is not answered by a date whose passage never names it."""
+    from toolkit_assistant.coverage import fact_checks
+
+    date = dict(fact_checks("When was UNESCO's Global Network of Experts set up?", "en", []))["date"]
+    assert not date("The Judges Initiative was created in 2013.", "UNESCO Judges Initiative Origins")
+    assert date("It was set up in 2023.", "UNESCO's Global Network of Experts on AI and the Rule of Law")

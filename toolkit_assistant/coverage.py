@@ -289,6 +289,18 @@ def counts(sentence: str, thing: str) -> bool:
     return False
 
 
+_WH_DATE_PERSON = re.compile(r"\b(when|who|whom|whose|what (?:year|date|month|day))\b", re.IGNORECASE)
+
+
+def _names_in(clause: str) -> list[str]:
+    """The stemmed names of an English clause (not its numbers)."""
+    return [n for n, _, is_name in focus_terms(clause) if is_name and not any(ch.isdigit() for ch in n)]
+
+
+def _holds_names(names: list[str], text: str, passage: str = "") -> bool:
+    return all(present(n, passage_words([f"{text} {passage}"])) for n in names) if names else True
+
+
 def fact_checks(question: str, language: str, chosen: list[str]) -> list[tuple[str, Callable[..., bool]]]:
     """The kinds of fact a question asks for in words, each with the test one sentence must pass: a number,
     a date, a person (a year the question states is a premise to check, not asked for); the thing a "how
@@ -301,13 +313,18 @@ def fact_checks(question: str, language: str, chosen: list[str]) -> list[tuple[s
     Europe and North America" in a passage that never names Africa)."""
     own = lexicon(language).wants
     wanted = [w for w in ("number", "date", "person") if _WANTS[w].search(question) or (w in own and own[w].search(question))]
-    checks: list[tuple[str, Callable[..., bool]]] = [(w, lambda t, ctx="", w=w: _CHECKS[w](t, question)) for w in wanted]
+    # a date or person asked for must be of the names given from the wh-word to the end of its sentence, in the
+    # sentence or its passage ("when was the Global Network of Experts set up?" is not answered by another date)
+    wh = _WH_DATE_PERSON.search(question) if language == "en" else None
+    wh_names = _names_in(question[wh.start():].split("?")[0]) if wh else []
+    checks: list[tuple[str, Callable[..., bool]]] = [
+        (w, lambda t, ctx="", w=w: _CHECKS[w](t, question) and (w == "number" or _holds_names(wh_names, t, ctx)))
+        for w in wanted]
     if things := counted_things(question, language):
         # the names from "how many" on: "..., and how many modules?" asks nothing of the first part's names
         clause = question[m.start():] if language == "en" and (m := _COUNT_HEAD.search(question)) else ""
-        names = [n for n, _, is_name in focus_terms(clause) if is_name and not any(ch.isdigit() for ch in n)]
-        checks.append(("number", lambda t, ctx="": any(counts(t, x) for x in things)
-                       and all(present(n, passage_words([f"{t} {ctx}"])) for n in names)))
+        names = _names_in(clause)
+        checks.append(("number", lambda t, ctx="": any(counts(t, x) for x in things) and _holds_names(names, t, ctx)))
     # a count "of the 2020 survey" does not answer "how many answered the 2023 survey?"
     if asked := years(question):
         def in_year(f: Callable[..., bool]) -> Callable[..., bool]:
