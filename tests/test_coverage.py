@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from toolkit_assistant import sourcetags
-from toolkit_assistant.coverage import counted_thing, counts, focus_heads
+from toolkit_assistant.coverage import focus_heads
+from toolkit_assistant.facts import counted_thing, counts
 
 TAG = re.compile(r"\[(S\d+|seed \d+)\]")
 
@@ -368,7 +369,7 @@ def test_which_questions_that_ask_for_something_else_are_not_name_questions() ->
 
 
 def test_a_count_the_materials_say_is_unknown_makes_the_answer_partial() -> None:
-    from toolkit_assistant.coverage import says_count_unknown
+    from toolkit_assistant.facts import says_count_unknown
 
     q = "How many people filled in the 2023 survey?"
     assert says_count_unknown(["The number of respondents to the survey is not confirmed."], q)
@@ -439,7 +440,7 @@ def test_a_foreign_question_outside_the_materials_stays_declined_when_the_rankin
 def test_a_count_answers_how_many_only_for_the_names_the_question_gives() -> None:
     """"How many of the registrants were from Africa?" is not answered by a count of all registrants whose passage
     never names Africa; the names before "how many" (another part of the question) are not asked of the count."""
-    from toolkit_assistant.coverage import fact_checks
+    from toolkit_assistant.facts import fact_checks
 
     def count_check(question: str):  # type: ignore[no-untyped-def]
         checks = [f for kind, f in fact_checks(question, "en", []) if kind == "number"]
@@ -489,8 +490,22 @@ def test_the_pronoun_i_is_neither_a_name_nor_a_word_to_look_for() -> None:
 
 def test_a_date_asked_for_is_one_of_the_names_the_question_gives() -> None:
     """"When was the Global Network of Experts set up?" is not answered by a date whose passage never names it."""
-    from toolkit_assistant.coverage import fact_checks
+    from toolkit_assistant.facts import fact_checks
 
     date = dict(fact_checks("When was UNESCO's Global Network of Experts set up?", "en", []))["date"]
     assert not date("The Judges Initiative was created in 2013.", "UNESCO Judges Initiative Origins")
     assert date("It was set up in 2023.", "UNESCO's Global Network of Experts on AI and the Rule of Law")
+
+
+def test_an_acronym_in_the_question_is_held_by_its_spelled_out_name() -> None:
+    """"When does the GPL terminate my license?" is answered by a passage titled "GNU GENERAL PUBLIC LICENSE",
+    and "who drafted the ICCPR?" by one that names the International Covenant on Civil and Political Rights;
+    a passage whose capitals spell other initials does not hold the acronym."""
+    from toolkit_assistant.facts import fact_checks
+
+    date = dict(fact_checks("When does the GPL terminate my license?", "en", []))["date"]
+    assert date("Your rights terminate as set out in June 2007.", "GNU GENERAL PUBLIC LICENSE Version 3")
+    assert not date("Your rights terminate as set out in June 2007.", "Mozilla Public License Version 2.0")
+    person = dict(fact_checks("Who drafted the ICCPR?", "en", []))["person"]
+    assert person("It was drafted by Eleanor Roosevelt.", "International Covenant on Civil and Political Rights")
+    assert not person("It was drafted by Eleanor Roosevelt.", "Universal Declaration of Human Rights")

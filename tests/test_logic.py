@@ -250,7 +250,7 @@ def test_an_announced_count_brings_that_many_following_sentences() -> None:
 
 
 def test_how_many_counts_the_noun_not_the_verb_after_it() -> None:
-    from toolkit_assistant.coverage import counted_thing
+    from toolkit_assistant.facts import counted_thing
 
     assert counted_thing("How many member states signed on to the Recommendation?") == "state"
     assert counted_thing("How many MoUs has the programme signed?") == "mou"

@@ -30,8 +30,7 @@ import numpy as np
 
 from toolkit_assistant.gloss import english_words, foreign_focus, normalise
 from toolkit_assistant.lexicon import lexicon
-from toolkit_assistant.question import _CHECKS, _WANTS, asks_a_name, asks_exact_day, name_check, states_day
-from toolkit_assistant.text import STOPWORDS, SYNONYMS, split_sentences, stem, words, years
+from toolkit_assistant.text import STOPWORDS, SYNONYMS, split_sentences, stem, words
 
 Coverage = Literal["answered", "partial", "none"]
 
@@ -220,138 +219,6 @@ def focus_heads(question: str, language: str = "en") -> list[str]:
             if group and group[-1] not in filler:
                 out.append(stem(group[-1]))
     return out
-
-
-# up to four words after "how many" ("of the" skipped: "how many of the MOOC registrants were ..."); counted_thing
-# ends the noun phrase at the first stop-word, filler word or past participle ("judicial trainers attended")
-_COUNT_HEAD = re.compile(
-    r"\bhow\s+(?:many|much)\s+(?:of\s+(?:the|its|their|these|those)\s+)?((?:[\w’'-]+\s+){0,3}[\w’'-]+)",
-    re.IGNORECASE,
-)
-_NUMBER_TOKEN = re.compile(
-    r"^(\d[\d,.]*%?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundred|hundreds|thousand|thousands|million|millions|dozen|dozens)$",
-    re.IGNORECASE,
-)
-
-
-def counted_thing(question: str, language: str = "en") -> str:
-    """The stemmed noun a "how many ..." question counts ("comments"), or "" when it names none."""
-    if language != "en":
-        return ""
-    m = _COUNT_HEAD.search(question)
-    if not m:
-        return ""
-    filler = lexicon(language).filler
-    # the noun phrase ends where a filler word, a stop-word or a past participle starts
-    # ("how many member states signed on", "how many people actually filled in")
-    w: list[str] = []
-    for x in words(m.group(1)):
-        # a plural among the filler words is the thing counted ("how many cases", "how many people"): only
-        # the other filler ends the phrase ("how many states actually ...")
-        if (x in filler and not (x.endswith("s") and len(x) > 3 or x == "people")) or x in STOPWORDS or (len(x) > 4 and x.endswith("ed")):
-            break
-        w.append(x)
-        if x == "people" or (x.endswith("s") and len(x) > 3 and not x.endswith("ss")):
-            break  # the plural is the thing counted: "how many countries took part"
-    if not w:
-        return ""
-    return stem(w[-1])
-
-
-def counted_things(question: str, language: str = "en") -> list[str]:
-    """The stemmed things a "how many" question counts: in English its noun (counted_thing), in another
-    language the glossary's English words for it ("combien de personnes": "people", "person")."""
-    if language == "en":
-        return [t] if (t := counted_thing(question, language)) else []
-    return ["people" if w.lower() == "people" else stem(w.lower())
-            for _, english in foreign_focus(question, language, "count") for w in english]
-
-
-# "how many people": any count of persons answers it ("4,432 registrants", "1,265 responses" does not)
-PERSONS = frozenset({
-    "people", "person", "participant", "registrant", "respondent", "judge", "operator", "actor", "trainee",
-    "lawyer", "prosecutor", "journalist", "member", "expert", "staff", "employee", "official", "student",
-    "user", "learner", "trainer", "speaker", "panellist", "attendee", "delegate", "individual", "woman", "women",
-})
-
-
-def counts(sentence: str, thing: str) -> bool:
-    """True if a sentence puts a number right before the thing counted ("4,432 registrants", "six modules")."""
-    tokens = [t for t in re.findall(r"[\w%’'.,-]+", sentence)]
-    things = PERSONS if thing == "people" else (thing,)
-    for i, tok in enumerate(tokens):
-        if not _NUMBER_TOKEN.match(tok.strip(".,")) or thing == "people" and tok.strip(".,").endswith("%"):
-            continue  # "93% of responding operators" is a share, not how many people
-        have = passage_words([" ".join(tokens[i + 1 : i + 5])])
-        if any(present(t, have) for t in things):
-            return True
-    return False
-
-
-_WH_DATE_PERSON = re.compile(r"\b(when|who|whom|whose|what (?:year|date|month|day))\b", re.IGNORECASE)
-
-
-def _names_in(clause: str) -> list[str]:
-    """The stemmed names of an English clause (not its numbers)."""
-    return [n for n, _, is_name in focus_terms(clause) if is_name and not any(ch.isdigit() for ch in n)]
-
-
-def _holds_names(names: list[str], text: str, passage: str = "") -> bool:
-    return all(present(n, passage_words([f"{text} {passage}"])) for n in names) if names else True
-
-
-def fact_checks(question: str, language: str, chosen: list[str]) -> list[tuple[str, Callable[..., bool]]]:
-    """The kinds of fact a question asks for in words, each with the test one sentence must pass: a number,
-    a date, a person (a year the question states is a premise to check, not asked for); the thing a "how
-    many" counts; in English also an exact day and the name a which-question wants (country, city,
-    organisation: see question.name_check, which reads `chosen`, the chosen sentences).
-
-    Each test takes the sentence and, optionally, its passage (Candidate.passage: its chunk's text and
-    titles): an English count must be of the names the question gives from "how many" on, in the sentence or
-    its passage ("how many of the registrants were from Africa?" is not answered by "3,675 came from outside
-    Europe and North America" in a passage that never names Africa)."""
-    own = lexicon(language).wants
-    wanted = [w for w in ("number", "date", "person") if _WANTS[w].search(question) or (w in own and own[w].search(question))]
-    # a date or person asked for must be of the names given from the wh-word to the end of its sentence, in the
-    # sentence or its passage ("when was the Global Network of Experts set up?" is not answered by another date)
-    wh = _WH_DATE_PERSON.search(question) if language == "en" else None
-    wh_names = _names_in(question[wh.start():].split("?")[0]) if wh else []
-    checks: list[tuple[str, Callable[..., bool]]] = [
-        (w, lambda t, ctx="", w=w: _CHECKS[w](t, question) and (w == "number" or _holds_names(wh_names, t, ctx)))
-        for w in wanted]
-    if things := counted_things(question, language):
-        # the names from "how many" on: "..., and how many modules?" asks nothing of the first part's names
-        clause = question[m.start():] if language == "en" and (m := _COUNT_HEAD.search(question)) else ""
-        names = _names_in(clause)
-        checks.append(("number", lambda t, ctx="": any(counts(t, x) for x in things) and _holds_names(names, t, ctx)))
-    # a count "of the 2020 survey" does not answer "how many answered the 2023 survey?"
-    if asked := years(question):
-        def in_year(f: Callable[..., bool]) -> Callable[..., bool]:
-            return lambda t, ctx="": f(t, ctx) and (not years(t) or bool(years(t) & asked))
-
-        checks = [(k, in_year(f) if k == "number" else f) for k, f in checks]
-    if language == "en" and asks_exact_day(question):
-        checks.append(("day", lambda t, ctx="": states_day(t, question)))
-    if language == "en" and asks_a_name(question):
-        checks.append(("name", lambda t, ctx="", f=name_check(question, chosen): f(t)))
-    return checks
-
-
-_COUNT_WORD = re.compile(r"\b(number|figure|count|sample size|total)\b", re.IGNORECASE)
-
-
-def says_count_unknown(sentences: list[str], question: str, language: str = "en") -> bool:
-    """True if a sentence says the number a "how many" question counts is not known ("The number of
-    respondents ... is not confirmed" for "how many people filled in the survey?"; not "the titles of the
-    four modules are not given" for "how many modules?")."""
-    thing = counted_thing(question, language)
-    if not thing:
-        return False
-    absence = lexicon("en").absence
-    things = PERSONS if thing == "people" else (thing,)
-    return any(_COUNT_WORD.search(s) and absence.search(s) and any(present(t, passage_words([s])) for t in things)
-               for s in sentences)
 
 
 def asking_sentence(question: str) -> str:

@@ -14,9 +14,9 @@ import numpy as np
 from toolkit_assistant.abbreviations import Abbreviations
 from toolkit_assistant.answer import Candidate, ExtractiveGenerator
 from toolkit_assistant.compose import compose, nearest_topics
-from toolkit_assistant.coverage import COUNT_ABSENCE_SENTENCES, Decision, asking_sentence, assess, doc_freq, fact_checks
-from toolkit_assistant.coverage import says_count_unknown
+from toolkit_assistant.coverage import COUNT_ABSENCE_SENTENCES, Decision, asking_sentence, assess, doc_freq
 from toolkit_assistant.errors import BackendUnavailable, IndexNotBuiltError
+from toolkit_assistant.facts import fact_checks, says_count_unknown
 from toolkit_assistant.gloss import english_words
 from toolkit_assistant.guard import strip_injections
 from toolkit_assistant.intake import QueryLog, resolve_followup, validate_question

@@ -29,9 +29,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from toolkit_assistant.coverage import (
-    asking_sentence, counted_thing, counted_things, counts, focus_heads, focus_terms, present,
-)
+from toolkit_assistant.coverage import asking_sentence, focus_heads, focus_terms, present
+from toolkit_assistant.facts import counted_thing, counted_things, counts
 from toolkit_assistant.question import _CHECKS, _METADATA, _WANTS, QuestionProfile
 from toolkit_assistant.text import years
 from toolkit_assistant.types import NORMATIVE_KINDS, OFFICIAL_STATUSES
