@@ -509,3 +509,16 @@ def test_an_acronym_in_the_question_is_held_by_its_spelled_out_name() -> None:
     person = dict(fact_checks("Who drafted the ICCPR?", "en", []))["person"]
     assert person("It was drafted by Eleanor Roosevelt.", "International Covenant on Civil and Political Rights")
     assert not person("It was drafted by Eleanor Roosevelt.", "Universal Declaration of Human Rights")
+
+
+def test_a_name_asked_for_comes_from_a_sentence_that_holds_the_names_given() -> None:
+    """"Which city hosted the IGF 2024 session ...?" is not answered by the city of another event named in the
+    same passage; a sentence that names the IGF and its city is."""
+    from toolkit_assistant.facts import fact_checks
+
+    name = dict(fact_checks("Which city hosted the IGF 2024 session where the guidelines were launched?", "en", []))["name"]
+    assert not name("Session 363 of the WSIS Forum was held in Geneva on 29 May 2024.", "IGF 2024 launch")
+    assert name("The IGF 2024 was held in Riyadh in December 2024.", "")
+    country = dict(fact_checks("At the launch of UNESCO's guidelines someone cited 53 million pending cases. "
+                               "Which country was that?", "en", []))["name"]
+    assert not country("In Argentina, the assistant Prometea raised case processing.", "UNESCO Guidelines launch")

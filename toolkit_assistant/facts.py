@@ -85,6 +85,7 @@ def counts(sentence: str, thing: str) -> bool:
     return False
 
 
+_WHICH = re.compile(r"\b(which|what)\b", re.IGNORECASE)
 _WH_DATE_PERSON = re.compile(r"\b(when|who|whom|whose|what (?:year|date|month|day))\b", re.IGNORECASE)
 
 
@@ -149,7 +150,12 @@ def fact_checks(question: str, language: str, chosen: list[str]) -> list[tuple[s
     if language == "en" and asks_exact_day(question):
         checks.append(("day", lambda t, ctx="": states_day(t, question)))
     if language == "en" and asks_a_name(question):
-        checks.append(("name", lambda t, ctx="", f=name_check(question, chosen): f(t)))
+        # the name must come from a sentence that holds one of the names given from "which" on (else of the
+        # question's): "In Argentina, ..." does not say which South Asian country has 53 million pending cases
+        which = _WHICH.search(question)
+        given = (_names_in(question[which.start():].split("?")[0]) if which else []) or _names_in(question)
+        checks.append(("name", lambda t, ctx="", f=name_check(question, chosen):
+                       f(t) and (not given or any(_holds_names([n], t) for n in given))))
     return checks
 
 
