@@ -522,3 +522,18 @@ def test_a_name_asked_for_comes_from_a_sentence_that_holds_the_names_given() -> 
     country = dict(fact_checks("At the launch of UNESCO's guidelines someone cited 53 million pending cases. "
                                "Which country was that?", "en", []))["name"]
     assert not country("In Argentina, the assistant Prometea raised case processing.", "UNESCO Guidelines launch")
+
+
+def test_a_share_of_persons_asked_for_is_a_share_of_those_persons() -> None:
+    """"What percentage of respondents were prosecutors?" is not answered by a share of something else, nor
+    by a sentence that names prosecutors without a share; a share of another kind of question is not checked."""
+    from toolkit_assistant.facts import fact_checks
+
+    numbers = [f for kind, f in fact_checks("What percentage of respondents were prosecutors?", "en", [])
+               if kind == "number"]
+    assert not all(f("44% of respondents had used an AI chatbot.") for f in numbers)
+    assert not all(f("The respondents included judges, prosecutors and 1,265 lawyers.") for f in numbers)
+    assert all(f("Prosecutors made up 12% of the respondents.") for f in numbers)
+    other = [f for kind, f in fact_checks("What share of those polled said they were aware of ChatGPT?", "en", [])
+             if kind == "number"]
+    assert all(f("Nearly 44% had used AI chatbots.") for f in other)

@@ -85,6 +85,13 @@ def counts(sentence: str, thing: str) -> bool:
     return False
 
 
+# "what share of the respondents were judges": the persons of whom a share is asked
+_SHARE_OF = re.compile(
+    r"\bwhat\s+(?:percentage|share|proportion|fraction|per\s?cent)\s+of\s+(?:the\s+|those\s+)?[^?,;]+?\s+"
+    r"(?:were|was|are|is|said|say|says|use|used|came|come|had|have)\s+(?P<what>[^?,.;]+)",
+    re.IGNORECASE,
+)
+_SHARE = re.compile(r"\d\s?%|\bper\s?cent\b|\bpercent\b|\b(?:half|thirds?|quarters?|majority)\b", re.IGNORECASE)
 _WHICH = re.compile(r"\b(which|what)\b", re.IGNORECASE)
 _WH_DATE_PERSON = re.compile(r"\b(when|who|whom|whose|what (?:year|date|month|day))\b", re.IGNORECASE)
 
@@ -136,6 +143,12 @@ def fact_checks(question: str, language: str, chosen: list[str]) -> list[tuple[s
     checks: list[tuple[str, Callable[..., bool]]] = [
         (w, lambda t, ctx="", w=w: _CHECKS[w](t, question) and (w == "number" or _holds_names(wh_names, t, ctx)))
         for w in wanted]
+    share = _SHARE_OF.search(question) if language == "en" else None
+    of_whom = [n for n, _, _ in focus_terms(share.group("what"))] if share else []
+    if of_whom and all(n in PERSONS for n in of_whom):
+        # "what percentage of the respondents were prosecutors?": a share, of prosecutors, in one sentence
+        checks.append(("number", lambda t, ctx="": bool(_SHARE.search(t))
+                       and any(present(n, passage_words([t])) for n in of_whom)))
     if things := counted_things(question, language):
         # the names from "how many" on: "..., and how many modules?" asks nothing of the first part's names
         clause = question[m.start():] if language == "en" and (m := _COUNT_HEAD.search(question)) else ""
