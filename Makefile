@@ -91,6 +91,9 @@ test: install-full browser
 	# the fifth, written on 2 December 2026 after holdout4 had been scored; never read, counts only
 	TOOLKIT_INDEX_DIR=.toolkit/ci-index $(VENV)/bin/toolkit-assistant eval --cases evals/blind/holdout5.jsonl \
 	  --thresholds evals/thresholds-blind.toml
+	# the sixth, written on 3 December 2026 by two fresh helpers (English; six other languages); never read
+	TOOLKIT_INDEX_DIR=.toolkit/ci-index $(VENV)/bin/toolkit-assistant eval --cases evals/blind/holdout6.jsonl \
+	  --thresholds evals/thresholds-blind.toml
 
 eval: install-full
 	$(VENV)/bin/toolkit-assistant eval --report evals/results
