@@ -537,3 +537,14 @@ def test_a_share_of_persons_asked_for_is_a_share_of_those_persons() -> None:
     other = [f for kind, f in fact_checks("What share of those polled said they were aware of ChatGPT?", "en", [])
              if kind == "number"]
     assert all(f("Nearly 44% had used AI chatbots.") for f in other)
+
+
+def test_which_official_or_office_asks_for_a_name_the_materials_give() -> None:
+    """"Which official issued the statement?" is not answered by a sentence that names only the ministry the
+    question already gives."""
+    from toolkit_assistant.facts import fact_checks
+
+    q = "Which official at Estonia's Ministry of Justice issued the statement?"
+    name = dict(fact_checks(q, "en", ["Estonia's Ministry of Justice issued a statement in 2022."]))["name"]
+    assert not name("Estonia's Ministry of Justice issued a statement in 2022.")
+    assert name("The official statement of Estonia's Ministry of Justice was signed by Chancellor Kai Härmand.")

@@ -227,7 +227,7 @@ _WHICH_COUNTRY = re.compile(r"\b(?:which|what)\s+(?:\w+\s+){0,2}?countr(?:y|ies)
 _WHICH_CITY = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?city\b", re.IGNORECASE)
 _WHICH_BODY = re.compile(
     r"\b(?:which|what)\s+(?:(\w+)\s+)?(insurer|compan(?:y|ies)|firm|organi[sz]ation|institution|ministry|agency|"
-    r"university|developer|vendor|publisher)s?\b",
+    r"university|developer|vendor|publisher|bod(?:y|ies)|official|office|authorit(?:y|ies))s?\b",
     re.IGNORECASE,
 )
 # words between "which" and the head that make it something else ("what share were judges", "what kind of body")
