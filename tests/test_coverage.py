@@ -548,3 +548,11 @@ def test_which_official_or_office_asks_for_a_name_the_materials_give() -> None:
     name = dict(fact_checks(q, "en", ["Estonia's Ministry of Justice issued a statement in 2022."]))["name"]
     assert not name("Estonia's Ministry of Justice issued a statement in 2022.")
     assert name("The official statement of Estonia's Ministry of Justice was signed by Chancellor Kai Härmand.")
+
+
+def test_a_wh_word_before_an_auxiliary_or_a_verb_is_not_a_head() -> None:
+    """"What are participants supposed to do?" has no head noun; in "which online course preceded the
+    toolkit?" the head is "course", not the verb."""
+    assert focus_heads("By the end, what are participants supposed to be able to do?") == []
+    assert focus_heads("Which online course preceded the 2021 global toolkit?") == ["course"]
+    assert focus_heads("What fines does the EU AI Act set?") == ["fine"]

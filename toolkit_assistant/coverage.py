@@ -193,6 +193,8 @@ def focus_terms(question: str, language: str = "en") -> list[tuple[str, str, boo
 _HEADS_EN = (
     re.compile(
         r"\b(?:what|which|whose)\s+(?:(?:kind|type|sort|form|piece|number|amount|level)s?\s+of\s+)?"
+        # not "what are participants supposed to ...": after an auxiliary, "what" has no head noun
+        r"(?!(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|must|may|might)\b)"
         r"((?:[\w’'-]+\s+){0,2}?[\w’'-]+)\s+(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|"
         r"should|must|may|might|of|in|on|for|to|from|about|at|under|against|that|the|a|an|does|they|it|he|she)\b",
         re.IGNORECASE,
@@ -216,6 +218,8 @@ def focus_heads(question: str, language: str = "en") -> list[str]:
     for pattern in _HEADS_EN:
         for m in pattern.finditer(question):
             group = [w for w in words(m.group(1)) if w not in STOPWORDS and not w.isdigit()]
+            if len(group) > 1 and len(group[-1]) > 4 and group[-1].endswith("ed"):
+                group = group[:-1]  # "which online course preceded the toolkit": the verb is not the head
             if group and group[-1] not in filler:
                 out.append(stem(group[-1]))
     return out
