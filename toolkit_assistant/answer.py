@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from toolkit_assistant.abbreviations import Abbreviations
-from toolkit_assistant.compose import announces, compose, next_sentence
+from toolkit_assistant.compose import announces, compose, finding_first, next_sentence
 from toolkit_assistant.gloss import glossed
 from toolkit_assistant.question import (
     _CHECKS,
@@ -476,7 +476,9 @@ def select_sentences(
     for c in expanded:
         if c not in unique:
             unique.append(c)
-    return sorted(unique, key=lambda c: (order[c.chunk.id], c.index))
+    # "what did the court decide / the survey find?": the holding or finding of what the question names first
+    first = finding_first(profile) if "finding" in profile.wants else (lambda c: True)
+    return sorted(unique, key=lambda c: (not first(c), order[c.chunk.id], c.index))
 
 
 __all__ = [

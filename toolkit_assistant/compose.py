@@ -1,13 +1,16 @@
 """The answer's text from the chosen sentences: each quoted exactly, its [n] before its closing punctuation;
-what a chosen sentence brings along ("gives five figures": the five after it); the nearest topics of a decline.
+what a chosen sentence brings along ("gives five figures": the five after it); which comes first (a finding
+asked for); the nearest topics of a decline.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from toolkit_assistant.question import QuestionProfile
+from toolkit_assistant.coverage import focus_terms, passage_words, present
+from toolkit_assistant.question import QuestionProfile, states_finding
 from toolkit_assistant.text import CARDINALS
 from toolkit_assistant.types import Citation, Draft, Hit
 
@@ -103,3 +106,12 @@ def nearest_topics(hits: list[Hit], limit: int = 3) -> list[str]:
         if len(out) >= limit:
             break
     return out
+
+
+def finding_first(profile: QuestionProfile) -> Callable[[Candidate], bool]:
+    """Whether a sentence states a finding (a holding, a result, a share) of the names the question gives
+    ("The UNESCO survey found that ..." for "what did the UNESCO survey find?", not the Colombian survey's)."""
+    names = [t for t, _, is_name in focus_terms(profile.text) if is_name and not any(ch.isdigit() for ch in t)]
+    return lambda c: states_finding(c.span.text) and all(
+        present(n, passage_words([f"{c.span.text} {c.chunk.section_title}"])) for n in names)
+
