@@ -562,3 +562,22 @@ def test_a_wh_word_before_an_auxiliary_or_a_verb_is_not_a_head() -> None:
     assert focus_heads("By the end, what are participants supposed to be able to do?") == []
     assert focus_heads("Which online course preceded the 2021 global toolkit?") == ["course"]
     assert focus_heads("What fines does the EU AI Act set?") == ["fine"]
+
+
+def test_a_finding_comes_first_only_when_a_finding_of_what_is_named_is_asked() -> None:
+    """"What did the UNESCO survey find?": the UNESCO survey's finding first, not the Colombian survey's nor
+    who responded; "When was it decided?" keeps reading order (the date is asked, not the holding)."""
+    from types import SimpleNamespace
+
+    from toolkit_assistant.compose import finding_first
+    from toolkit_assistant.question import analyse_question
+
+    def cand(text: str) -> SimpleNamespace:
+        return SimpleNamespace(span=SimpleNamespace(text=text), chunk=SimpleNamespace(section_title="Findings"))
+
+    first = finding_first(analyse_question("What did the UNESCO survey find?"))
+    assert first(cand("The UNESCO survey found that 44% of respondents used AI tools."))
+    assert not first(cand("The Colombian survey found that 29.1% of court employees had used AI tools."))
+    assert not first(cand("The respondents to the UNESCO survey included judges and prosecutors."))
+    when = finding_first(analyse_question("When was it decided?"))
+    assert when(cand("It was decided on 13 July 2016.")) and when(cand("The court held that it may be used."))

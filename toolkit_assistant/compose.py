@@ -108,9 +108,14 @@ def nearest_topics(hits: list[Hit], limit: int = 3) -> list[str]:
     return out
 
 
+_ASKS_WHEN = re.compile(r"\b(when|what (?:year|date|day|month))\b", re.IGNORECASE)
+
+
 def finding_first(profile: QuestionProfile) -> Callable[[Candidate], bool]:
     """Whether a sentence states a finding (a holding, a result, a share) of the names the question gives
     ("The UNESCO survey found that ..." for "what did the UNESCO survey find?", not the Colombian survey's)."""
+    if _ASKS_WHEN.search(profile.text):
+        return lambda c: True  # "when was it decided?": the date, in reading order
     names = [t for t, _, is_name in focus_terms(profile.text) if is_name and not any(ch.isdigit() for ch in t)]
     return lambda c: states_finding(c.span.text) and all(
         present(n, passage_words([f"{c.span.text} {c.chunk.section_title}"])) for n in names)
