@@ -581,3 +581,16 @@ def test_a_finding_comes_first_only_when_a_finding_of_what_is_named_is_asked() -
     assert not first(cand("The respondents to the UNESCO survey included judges and prosecutors."))
     when = finding_first(analyse_question("When was it decided?"))
     assert when(cand("It was decided on 13 July 2016.")) and when(cand("The court held that it may be used."))
+
+
+def test_a_count_without_a_year_is_of_its_passage_s_years() -> None:
+    """"How many comments came in during the 2024 consultation?" is not answered by "more than 50,000 comments"
+    in a passage about the 2020-2021 consultation; it is in a passage about 2024."""
+    from toolkit_assistant.facts import fact_checks
+
+    numbers = [f for kind, f in fact_checks("How many comments came in during the 2024 consultation?", "en", [])
+               if kind == "number"]
+    sentence = "The consultation generated more than 50,000 comments."
+    assert not all(f(sentence, "The first draft was opened for comment in 2020 and adopted in 2021.") for f in numbers)
+    assert all(f(sentence, "The 2024 consultation closed in September.") for f in numbers)
+    assert all(f(sentence, "") for f in numbers)

@@ -154,10 +154,11 @@ def fact_checks(question: str, language: str, chosen: list[str]) -> list[tuple[s
         clause = question[m.start():] if language == "en" and (m := _COUNT_HEAD.search(question)) else ""
         names = _names_in(clause)
         checks.append(("number", lambda t, ctx="": any(counts(t, x) for x in things) and _holds_names(names, t, ctx)))
-    # a count "of the 2020 survey" does not answer "how many answered the 2023 survey?"
+    # a count "of the 2020 survey" does not answer "how many answered the 2023 survey?", nor a count whose
+    # sentence gives no year in a passage of other years ("50,000 comments" on the 2020 consultation)
     if asked := years(question):
         def in_year(f: Callable[..., bool]) -> Callable[..., bool]:
-            return lambda t, ctx="": f(t, ctx) and (not years(t) or bool(years(t) & asked))
+            return lambda t, ctx="": f(t, ctx) and bool((years(t) or years(ctx) or asked) & asked)
 
         checks = [(k, in_year(f) if k == "number" else f) for k, f in checks]
     if language == "en" and asks_exact_day(question):
