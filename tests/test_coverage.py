@@ -594,3 +594,17 @@ def test_a_count_without_a_year_is_of_its_passage_s_years() -> None:
     assert not all(f(sentence, "The first draft was opened for comment in 2020 and adopted in 2021.") for f in numbers)
     assert all(f(sentence, "The 2024 consultation closed in September.") for f in numbers)
     assert all(f(sentence, "") for f in numbers)
+
+
+def test_a_count_asked_for_comes_first_in_any_language() -> None:
+    """"¿Cuántos Estados miembros adoptaron la Recomendación?": the sentence that counts the states first, before
+    the adoption dates; a question that counts nothing keeps the order."""
+    from types import SimpleNamespace
+
+    from toolkit_assistant.compose import count_first
+
+    dates = SimpleNamespace(span=SimpleNamespace(text="It was adopted on 23 November 2021 in Paris."))
+    count = SimpleNamespace(span=SimpleNamespace(text="It was adopted by all 193 Member States of UNESCO."))
+    assert count_first([dates, count], "¿Cuántos Estados miembros adoptaron la Recomendación?", "es") == [count, dates]
+    assert count_first([dates, count], "How many member states adopted it?", "en") == [count, dates]
+    assert count_first([dates, count], "When was it adopted?", "en") == [dates, count]

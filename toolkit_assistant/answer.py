@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from toolkit_assistant.abbreviations import Abbreviations
-from toolkit_assistant.compose import announces, compose, finding_first, next_sentence
+from toolkit_assistant.compose import announces, compose, count_first, finding_first, next_sentence
 from toolkit_assistant.gloss import glossed
 from toolkit_assistant.question import (
     _CHECKS,
@@ -258,7 +258,8 @@ class ExtractiveGenerator:
             # the English words the glossary finds in it, and its own words that the passages use (names, numbers)
             profile = glossed(profile, language, (lambda t: self.df(t) > 0) if self.df is not None else None)
         scorer = self.foreign_scorer(question, language) if foreign else self.scorer(language)
-        return select_sentences(profile, cands, max_sentences=self.max_sentences, scorer=scorer, foreign=foreign)
+        chosen = select_sentences(profile, cands, max_sentences=self.max_sentences, scorer=scorer, foreign=foreign)
+        return count_first(chosen, question, language)
 
     def scorer(self, language: str = "en") -> Scorer | None:
         """The fitted sentence model's probability, for an English question (None: the hand-set score; a

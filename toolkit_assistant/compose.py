@@ -1,6 +1,6 @@
 """The answer's text from the chosen sentences: each quoted exactly, its [n] before its closing punctuation;
 what a chosen sentence brings along ("gives five figures": the five after it); which comes first (a finding
-asked for); the nearest topics of a decline.
+or a count asked for); the nearest topics of a decline.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from toolkit_assistant.coverage import focus_terms, passage_words, present
+from toolkit_assistant.facts import counted_things, counts
 from toolkit_assistant.question import QuestionProfile, states_finding
 from toolkit_assistant.text import CARDINALS
 from toolkit_assistant.types import Citation, Draft, Hit
@@ -120,3 +121,11 @@ def finding_first(profile: QuestionProfile) -> Callable[[Candidate], bool]:
     return lambda c: states_finding(c.span.text) and all(
         present(n, passage_words([f"{c.span.text} {c.chunk.section_title}"])) for n in names)
 
+
+def count_first(chosen: list[Candidate], question: str, language: str = "en") -> list[Candidate]:
+    """"How many ...?" in any language: the first chosen sentence that counts the thing asked comes first
+    ("adopted by all 193 Member States" for "¿Cuántos Estados miembros adoptaron la Recomendación?", before
+    the adoption dates); the others keep their order."""
+    things = counted_things(question, language)
+    lead = next((c for c in chosen if any(counts(c.span.text, t) for t in things)), None) if things else None
+    return chosen if lead is None else [lead] + [c for c in chosen if c is not lead]
