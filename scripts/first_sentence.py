@@ -19,8 +19,8 @@ def main() -> None:
     """Print, per file and kind, how many answers' first sentence holds a key fact."""
     from toolkit_assistant.config import load_settings
     from toolkit_assistant.facts import counted_things
-    from toolkit_assistant.text import detect_language
     from toolkit_assistant.pipeline import Assistant
+    from toolkit_assistant.text import detect_language
 
     assistant = Assistant.from_settings(load_settings())
     for path in sys.argv[1:]:

@@ -9,8 +9,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from toolkit_assistant.coverage import focus_terms, passage_words, present
-from toolkit_assistant.facts import counted_things, counts
+from toolkit_assistant.coverage import passage_words, present
+from toolkit_assistant.facts import counted_things, counts, names_in
 from toolkit_assistant.question import QuestionProfile, states_finding
 from toolkit_assistant.text import CARDINALS
 from toolkit_assistant.types import Citation, Draft, Hit
@@ -117,9 +117,15 @@ def finding_first(profile: QuestionProfile) -> Callable[[Candidate], bool]:
     ("The UNESCO survey found that ..." for "what did the UNESCO survey find?", not the Colombian survey's)."""
     if _ASKS_WHEN.search(profile.text):
         return lambda c: True  # "when was it decided?": the date, in reading order
-    names = [t for t, _, is_name in focus_terms(profile.text) if is_name and not any(ch.isdigit() for ch in t)]
-    return lambda c: states_finding(c.span.text) and all(
-        present(n, passage_words([f"{c.span.text} {c.chunk.section_title}"])) for n in names)
+    names = [n for n, _ in names_in(profile.text)]
+
+    def first(c: Candidate) -> bool:
+        if not states_finding(c.span.text):
+            return False
+        have = passage_words([f"{c.span.text} {c.chunk.section_title}"])
+        return all(present(n, have) for n in names)
+
+    return first
 
 
 def count_first(chosen: list[Candidate], question: str, language: str = "en") -> list[Candidate]:

@@ -209,6 +209,11 @@ _HEADS_EN = (
 )
 
 
+def past_participle(word: str) -> bool:
+    """A word that reads as a verb's past form ("preceded", "attended"), not a noun phrase's head."""
+    return len(word) > 4 and word.endswith("ed")
+
+
 def focus_heads(question: str, language: str = "en") -> list[str]:
     """The stemmed head word of each wh-phrase: what the question asks for ("fines", "hours", "chaired")."""
     if language != "en":
@@ -218,7 +223,7 @@ def focus_heads(question: str, language: str = "en") -> list[str]:
     for pattern in _HEADS_EN:
         for m in pattern.finditer(question):
             group = [w for w in words(m.group(1)) if w not in STOPWORDS and not w.isdigit()]
-            if len(group) > 1 and len(group[-1]) > 4 and group[-1].endswith("ed"):
+            if len(group) > 1 and past_participle(group[-1]):
                 group = group[:-1]  # "which online course preceded the toolkit": the verb is not the head
             if group and group[-1] not in filler:
                 out.append(stem(group[-1]))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from toolkit_assistant.coverage import focus_terms, passage_words, present
+from toolkit_assistant.coverage import focus_terms, passage_words, past_participle, present
 from toolkit_assistant.gloss import foreign_focus
 from toolkit_assistant.lexicon import lexicon
 from toolkit_assistant.question import _CHECKS, _WANTS, asks_a_name, asks_exact_day, name_check, states_day
@@ -45,7 +45,7 @@ def counted_thing(question: str, language: str = "en") -> str:
     for x in words(m.group(1)):
         # a plural among the filler words is the thing counted ("how many cases", "how many people"): only
         # the other filler ends the phrase ("how many states actually ...")
-        if (x in filler and not (x.endswith("s") and len(x) > 3 or x == "people")) or x in STOPWORDS or (len(x) > 4 and x.endswith("ed")):
+        if (x in filler and not (x.endswith("s") and len(x) > 3 or x == "people")) or x in STOPWORDS or past_participle(x):
             break
         w.append(x)
         if x == "people" or (x.endswith("s") and len(x) > 3 and not x.endswith("ss")):
@@ -96,10 +96,16 @@ _WHICH = re.compile(r"\b(which|what)\b", re.IGNORECASE)
 _WH_DATE_PERSON = re.compile(r"\b(when|who|whom|whose|what (?:year|date|month|day))\b", re.IGNORECASE)
 
 
-def _names_in(clause: str) -> list[tuple[str, str]]:
+def names_in(clause: str) -> list[tuple[str, str]]:
     """(stem, surface word) of each name of an English clause (not its numbers); an acronym keeps its capitals."""
     return [(n, w.upper() if re.search(rf"\b{re.escape(w.upper())}\b", clause) else w)
             for n, w, is_name in focus_terms(clause) if is_name and not any(ch.isdigit() for ch in n)]
+
+
+def _names_after(pattern: re.Pattern[str], question: str) -> list[tuple[str, str]]:
+    """names_in the clause from the pattern's match ("when", "which") to the end of its sentence."""
+    m = pattern.search(question)
+    return names_in(question[m.start():].split("?")[0]) if m else []
 
 
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|on|and|the|for|in)\s+)*[A-Z][\w’'-]*)*")
@@ -138,8 +144,7 @@ def fact_checks(question: str, language: str, chosen: list[str]) -> list[tuple[s
     wanted = [w for w in ("number", "date", "person") if _WANTS[w].search(question) or (w in own and own[w].search(question))]
     # a date or person asked for must be of the names given from the wh-word to the end of its sentence, in the
     # sentence or its passage ("when was the Global Network of Experts set up?" is not answered by another date)
-    wh = _WH_DATE_PERSON.search(question) if language == "en" else None
-    wh_names = _names_in(question[wh.start():].split("?")[0]) if wh else []
+    wh_names = _names_after(_WH_DATE_PERSON, question) if language == "en" else []
     checks: list[tuple[str, Callable[..., bool]]] = [
         (w, lambda t, ctx="", w=w: _CHECKS[w](t, question) and (w == "number" or _holds_names(wh_names, t, ctx)))
         for w in wanted]
@@ -152,7 +157,7 @@ def fact_checks(question: str, language: str, chosen: list[str]) -> list[tuple[s
     if things := counted_things(question, language):
         # the names from "how many" on: "..., and how many modules?" asks nothing of the first part's names
         clause = question[m.start():] if language == "en" and (m := _COUNT_HEAD.search(question)) else ""
-        names = _names_in(clause)
+        names = names_in(clause)
         checks.append(("number", lambda t, ctx="": any(counts(t, x) for x in things) and _holds_names(names, t, ctx)))
     # a count "of the 2020 survey" does not answer "how many answered the 2023 survey?", nor a count whose
     # sentence gives no year in a passage of other years ("50,000 comments" on the 2020 consultation)
@@ -166,8 +171,7 @@ def fact_checks(question: str, language: str, chosen: list[str]) -> list[tuple[s
     if language == "en" and asks_a_name(question):
         # the name must come from a sentence that holds one of the names given from "which" on (else of the
         # question's): "In Argentina, ..." does not say which South Asian country has 53 million pending cases
-        which = _WHICH.search(question)
-        given = (_names_in(question[which.start():].split("?")[0]) if which else []) or _names_in(question)
+        given = _names_after(_WHICH, question) or names_in(question)
         checks.append(("name", lambda t, ctx="", f=name_check(question, chosen):
                        f(t) and (not given or any(_holds_names([n], t) for n in given))))
     return checks

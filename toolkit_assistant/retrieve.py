@@ -160,7 +160,8 @@ class HybridRetriever:
         `sentences`: fuse a third ranking, chunks by their closest sentence, with the chunk-vector and BM25
         rankings (for a question in another language than the passages, whose BM25 ranking rests on a few
         shared names and numbers; see `Assistant.retrieve`).
-        `glossed`: the English words the glossary finds in such a question (gloss.py); the chunk BM25 ranks
+        `glossed`: the English words the glossary finds in such a question (gloss.py), or an English "what did X
+        find?" question's own words (Assistant.retrieve); the chunk BM25 ranks
         first for them, when it is not already among the first GLOSSED_SLOT + 1, becomes hit GLOSSED_SLOT + 1.
         """
         filters = filters or Filters()
