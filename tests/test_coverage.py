@@ -608,3 +608,26 @@ def test_a_count_asked_for_comes_first_in_any_language() -> None:
     assert count_first([dates, count], "¿Cuántos Estados miembros adoptaron la Recomendación?", "es") == [count, dates]
     assert count_first([dates, count], "How many member states adopted it?", "en") == [count, dates]
     assert count_first([dates, count], "When was it adopted?", "en") == [dates, count]
+
+
+def test_an_argument_a_sentence_reports_is_not_an_absence_in_the_materials() -> None:
+    from toolkit_assistant.coverage import states_absence
+
+    assert states_absence("The number of respondents to the UNESCO survey is not confirmed.")
+    assert states_absence("No available source gives the sample size of the survey.")
+    # what Loomis argued is the answer to "on what grounds ...?", not a gap in the materials
+    assert not states_absence("Eric Loomis argued that COMPAS is a proprietary tool whose workings cannot be checked.")
+
+
+@pytest.mark.parametrize(
+    ("question", "needle"),
+    [
+        ("How many MoUs has the judges' programme signed?", "12 memorandums of understanding"),
+        ("On what grounds did the defendant in the Wisconsin risk-score case say his sentencing was unfair?",
+         "breached due process"),
+    ],
+)
+def test_a_head_the_passages_say_in_their_own_words_is_answered(corpus_assistant, question: str, needle: str) -> None:  # type: ignore[no-untyped-def]
+    answer = corpus_assistant.ask(question).to_dict()
+    assert answer["coverage"] == "answered", answer["answer"][:300]
+    assert needle in answer["answer"]

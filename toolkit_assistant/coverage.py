@@ -148,6 +148,18 @@ def _cognate(word: str, have: set[str]) -> bool:
     return any(w.startswith(stem_) for w in have)
 
 
+# a sentence reporting what someone argued ("Loomis argued that ... its workings cannot be checked") tells of
+# the case, not of a gap in the materials
+_REPORTED = re.compile(r"\b(argu|claim|contend|complain|object)\w*\b", re.IGNORECASE)
+
+
+def states_absence(text: str) -> bool:
+    """True if a passage sentence says the materials lack a fact ("... is not confirmed", "no available source
+    gives ..."), not when the phrase is part of an argument it reports."""
+    m = lexicon("en").absence.search(text)
+    return m is not None and not _REPORTED.search(text, 0, m.start())
+
+
 def passage_words(texts: list[str]) -> set[str]:
     """Every word and its stem in some passages, with the prefixes of long words (light stemming)."""
     out: set[str] = set()

@@ -14,7 +14,7 @@ import numpy as np
 from toolkit_assistant.abbreviations import Abbreviations
 from toolkit_assistant.answer import Candidate, ExtractiveGenerator
 from toolkit_assistant.compose import compose, nearest_topics
-from toolkit_assistant.coverage import COUNT_ABSENCE_SENTENCES, Decision, asking_sentence, assess, doc_freq
+from toolkit_assistant.coverage import COUNT_ABSENCE_SENTENCES, Decision, asking_sentence, assess, doc_freq, states_absence
 from toolkit_assistant.errors import BackendUnavailable, IndexNotBuiltError
 from toolkit_assistant.facts import fact_checks, says_count_unknown
 from toolkit_assistant.gloss import english_words
@@ -394,7 +394,7 @@ class Assistant:
             # the question asks about ("which duties could not be confirmed?"), or the question asks yes or
             # no ("do the guidelines oblige judges to disclose?": "not confirmed" answers it), or another
             # chosen sentence of nearly the same weight answers beside it
-            absence=bool(lex.absence.search(best.span.text)) and not lex.absence.search(question)
+            absence=states_absence(best.span.text) and not lex.absence.search(question)
             and not _WANTS["yesno"].search(question) and not _YESNO_AFTER_CLAUSE.search(asking_sentence(question))
             and not any(c is not best and c.score >= 0.85 * best.score for c in chosen)
             or says_count_unknown([c.span.text for c in chosen[:COUNT_ABSENCE_SENTENCES]], question, language),
@@ -436,7 +436,7 @@ class Assistant:
         reply = reply or language
         best = max(chosen, key=lambda c: c.score)
         # beside the best, the sentence saying the fact is not known (an absence), else one more of its passage
-        says_absent = lexicon("en").absence.search if decision.evidence.absence else None
+        says_absent = states_absence if decision.evidence.absence else None
         absent = [c for c in chosen if c is not best and says_absent(c.span.text)] if says_absent else []
         closest = [best] + sorted(absent, key=lambda c: not says_count_unknown([c.span.text], question, language))[:1]
         closest += [c for c in chosen if c is not best and c.chunk.id == best.chunk.id and c not in closest][: 2 - len(closest)]

@@ -200,7 +200,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "fine": ("penalty", "sanction"), "penalty": ("fine", "sanction"), "penalti": ("fine", "sanction"),
     "guidance": ("guideline", "guide"), "guidanc": ("guideline", "guide"),
     "build": ("develop", "design", "creat"), "built": ("develop", "design", "creat"),
-    "mou": ("memorand",), "mous": ("memorand",),
+    "mou": ("memorandum", "memoranda"), "mous": ("memorandum", "memoranda"),
+    "ground": ("argu", "because", "reason"),
     "decide": ("decision", "adjudication", "held", "hold", "ruled"), "decid": ("decision", "held", "hold", "ruled"), "judgment": ("decision", "ruling"), "ruling": ("decision", "judgment"),
 }
 
