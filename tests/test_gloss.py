@@ -156,6 +156,15 @@ def test_the_explain_view_shows_the_english_words_a_foreign_question_was_read_wi
         ("调查中有多少比例的法官呼吁出台强制性的规定？", "zh", "count", []),  # "what share", not "how many"
         ("Какая доля опрошенных считает, что это опасно?", "ru", "heads", [("опрошенных", {"respondents"})]),
         ("Who chaired the group?", "en", "heads", []),  # English reads its own heads (coverage.focus_heads)
+        # the verb of a who-question says what the person did: the sentence model's head for it
+        ("Кто финансировал массовый онлайн-курс ЮНЕСКО?", "ru", "who", [("финансировал", {"funded"})]),
+        ("Quem bancou a elaboração das diretrizes?", "pt", "who", [("bancou", {"funded"})]),
+        ("¿Quién financió el curso?", "es", "who", [("financió", {"funded"})]),
+        ("Qui a financé les lignes directrices ?", "fr", "who", [("financé", {"funded"})]),
+        ("من موّل الدورة؟", "ar", "who", [("موّل", {"funded"})]),
+        ("谁资助了这门课程？", "zh", "who", [("资助", {"funded"})]),
+        ("Quem é o autor das diretrizes?", "pt", "who", []),  # a copula: the head is the noun after it
+        ("Кто из судей ответил?", "ru", "who", []),
     ],
 )
 def test_what_a_question_in_another_language_asks_for(question: str, language: str, kind: str, expected: list) -> None:  # type: ignore[type-arg]

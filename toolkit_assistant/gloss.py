@@ -167,8 +167,9 @@ def foreign_focus(question: str, language: str, kind: str = "heads") -> list[tup
 
     `kind="heads"`: the first noun of each wh-phrase that is not a kind of fact or a vague word ("quel est
     le montant des amendes" -> ("amendes", ())); "count": the
-    thing a "how many" counts ("combien de personnes" -> ("personnes", ("people", "person"))). The lexicon's
-    patterns find the phrases. [] for English and a language without a glossary.
+    thing a "how many" counts ("combien de personnes" -> ("personnes", ("people", "person"))); "who": the
+    verb of a who-question ("кто финансировал" -> ("финансировал", ("funding", "funded", "finance"))). The
+    lexicon's patterns find the phrases. [] for English and a language without a glossary.
     """
     return list(_foreign_focus(question, language, kind))
 
@@ -182,7 +183,7 @@ def _foreign_focus(question: str, language: str, kind: str) -> tuple[tuple[str, 
         return ()
     lex = lexicon(language)
     filler = lexicon("en").filler
-    patterns = lex.count if kind == "count" else lex.heads
+    patterns = {"count": lex.count, "who": lex.who}.get(kind, lex.heads)
     out: list[tuple[str, tuple[str, ...]]] = []
     for pattern in patterns:
         for m in pattern.finditer(question):
@@ -191,6 +192,11 @@ def _foreign_focus(question: str, language: str, kind: str) -> tuple[tuple[str, 
             for token in tokens:
                 low = token.lower()
                 english = ("people",) if language == "zh" and token.startswith("人") else tuple(found.english(token))
+                if kind == "who":  # a verb, and only the words the glossary knows for it
+                    telling = [w for w in english if w.lower() not in filler and w.lower() not in STOPWORDS]
+                    if telling:
+                        out.append((token, tuple(telling)))
+                    break
                 if kind == "count":
                     # the thing counted may be a kind ("combien de pays", "how many languages")
                     telling = [w for w in english if w.lower() not in STOPWORDS]

@@ -32,7 +32,8 @@ import numpy as np
 from toolkit_assistant.coverage import asking_sentence, focus_heads, focus_terms, present
 from toolkit_assistant.facts import counted_thing, counted_things, counts
 from toolkit_assistant.question import _CHECKS, _METADATA, _WANTS, QuestionProfile
-from toolkit_assistant.text import years
+from toolkit_assistant.gloss import foreign_focus
+from toolkit_assistant.text import stem, years
 from toolkit_assistant.types import NORMATIVE_KINDS, OFFICIAL_STATUSES
 
 if TYPE_CHECKING:
@@ -231,8 +232,11 @@ def view_of(
     if language == "en":
         heads, counted = focus_heads(profile.text), counted_thing(profile.text)
     else:
-        # the head and the asked kinds in its own words were tried as well: 2 fewer key facts on the seen sets
-        heads, counted = [], next(iter(counted_things(asking, language)), "")
+        # the verb of a who-question, in the glossary's English ("quem bancou": "funded"); the noun heads of
+        # its wh-phrases and the asked kinds in its own words were tried as well: 2 fewer key facts on the
+        # seen sets
+        heads = list(dict.fromkeys(stem(w) for _, english in foreign_focus(asking, language, "who") for w in english))
+        counted = next(iter(counted_things(asking, language)), "")
     return question_view(profile, cands, df, heads=heads, names=names, counted=counted)
 
 

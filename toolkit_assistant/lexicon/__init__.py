@@ -33,6 +33,8 @@ class Lexicon:
     # the thing a "how many" counts ("combien de personnes"); English reads them in coverage.py
     heads: tuple[re.Pattern[str], ...] = ()
     count: tuple[re.Pattern[str], ...] = ()
+    # the verb of a who-question ("кто финансировал", "quem bancou": group 1), which says what the person did
+    who: tuple[re.Pattern[str], ...] = ()
     # never a head: articles, prepositions, auxiliaries (`function`) and the kinds of fact or vague words
     # ("ville", "montant", "exactement": `kinds`, which a "how many" may count: "combien de pays"); nor, in a
     # noun's place, a word with a verb's ending
@@ -59,6 +61,7 @@ def lexicon(language: str) -> Lexicon:
         split=re.compile("|".join(raw["split"]), re.IGNORECASE) if raw.get("split") else None,
         heads=tuple(re.compile(p, re.IGNORECASE) for p in raw.get("heads", [])),
         count=tuple(re.compile(p, re.IGNORECASE) for p in raw.get("count", [])),
+        who=tuple(re.compile(p, re.IGNORECASE) for p in raw.get("who", [])),
         function=frozenset(w.lower() for w in raw.get("function", [])),
         kinds=frozenset(w.lower() for w in raw.get("kinds", [])),
         verb_endings=tuple(raw.get("verb_endings", [])),
