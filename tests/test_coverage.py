@@ -631,3 +631,31 @@ def test_a_head_the_passages_say_in_their_own_words_is_answered(corpus_assistant
     answer = corpus_assistant.ask(question).to_dict()
     assert answer["coverage"] == "answered", answer["answer"][:300]
     assert needle in answer["answer"]
+
+
+@pytest.mark.parametrize(
+    ("question", "coverage"),
+    [
+        # the materials say two UK High Court cases happened, never what they were called
+        ("What were the names of the two 2025 UK High Court cases where lawyers relied on AI-invented authorities?",
+         "partial"),
+        ("What are the case names of the two 2025 UK High Court matters where lawyers relied on AI-invented cases?",
+         "partial"),
+        ("Give me the name of one of the made-up cases cited in Mata v. Avianca.", "answered"),
+    ],
+)
+def test_a_case_name_asked_for_is_a_case_of_the_names_given(corpus_assistant, question: str, coverage: str) -> None:  # type: ignore[no-untyped-def]
+    answer = corpus_assistant.ask(question).to_dict()
+    assert answer["coverage"] == coverage, answer["answer"][:300]
+
+
+def test_a_case_is_named_as_x_v_y_or_by_its_code() -> None:
+    from toolkit_assistant.question import asks_case_name, names_a_case
+
+    assert asks_case_name("What were the names of the two UK High Court cases?")
+    assert asks_case_name("What are the case names?")
+    assert not asks_case_name("What is the name of the court?")
+    asked = "Give me the name of one of the decisions cited in Mata v. Avianca."
+    assert names_a_case("One was Varghese v. China Southern Airlines.", asked)
+    assert not names_a_case("In Mata v. Avianca, the lawyers were fined.", asked)
+    assert names_a_case("In ruling T-323 of 2024 the court held ...", asked)

@@ -14,7 +14,9 @@ from collections.abc import Callable
 from toolkit_assistant.coverage import focus_terms, passage_words, past_participle, present
 from toolkit_assistant.gloss import foreign_focus
 from toolkit_assistant.lexicon import lexicon
-from toolkit_assistant.question import _CHECKS, _WANTS, asks_a_name, asks_exact_day, name_check, states_day
+from toolkit_assistant.question import (
+    _CHECKS, _WANTS, asks_a_name, asks_case_name, asks_exact_day, name_check, names_a_case, states_day,
+)
 from toolkit_assistant.text import STOPWORDS, stem, words, years
 
 
@@ -168,10 +170,13 @@ def fact_checks(question: str, language: str, chosen: list[str]) -> list[tuple[s
         checks = [(k, in_year(f) if k == "number" else f) for k, f in checks]
     if language == "en" and asks_exact_day(question):
         checks.append(("day", lambda t, ctx="": states_day(t, question)))
+    # the name must come from a sentence that holds one of the names given from "which" on (else of the
+    # question's): "In Argentina, ..." does not say which South Asian country has 53 million pending cases; a
+    # case name, from a sentence or passage that holds them all ("Mata v. Avianca" is not a UK High Court case)
+    given = _names_after(_WHICH, question) or names_in(question)
+    if language == "en" and asks_case_name(question):
+        checks.append(("name", lambda t, ctx="": names_a_case(t, question) and _holds_names(given, t, ctx)))
     if language == "en" and asks_a_name(question):
-        # the name must come from a sentence that holds one of the names given from "which" on (else of the
-        # question's): "In Argentina, ..." does not say which South Asian country has 53 million pending cases
-        given = _names_after(_WHICH, question) or names_in(question)
         checks.append(("name", lambda t, ctx="", f=name_check(question, chosen):
                        f(t) and (not given or any(_holds_names([n], t) for n in given))))
     return checks

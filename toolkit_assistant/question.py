@@ -282,6 +282,27 @@ def asks_a_name(question: str) -> bool:
                 or body and not (body.group(1) and body.group(1).lower() in _NOT_A_MODIFIER))
 
 
+# "what were the names of the two UK High Court cases?", "the case names": the name of a case is "X v. Y"
+# or a docket-style code ("T-323/2024"), one the question does not give
+_CASE_NAME_Q = re.compile(
+    r"\b(?:case|matter)\s+names?\b|\bnames?\s+of\s+(?:[\w’'-]+\s+){0,6}?(?:cases?|matters?|decisions?|judgments?|"
+    r"rulings?|authorities)\b",
+    re.IGNORECASE,
+)
+_CASE_NAME = re.compile(r"\b([A-Z][\w’'.&-]*)\s+v\.?\s+[A-Z]|\b([A-Z]{1,2}-\d{2,4})\b")
+
+
+def asks_case_name(question: str) -> bool:
+    """True for "what were the names of the two cases ...?", "the case names of ..." (English)."""
+    return bool(_CASE_NAME_Q.search(question))
+
+
+def names_a_case(text: str, question: str = "") -> bool:
+    """True if a sentence names a case ("Varghese v. China Southern Airlines", "T-323") the question does not."""
+    return any(not re.search(rf"\b{re.escape(m.group(1) or m.group(2))}\b", question, re.IGNORECASE)
+               for m in _CASE_NAME.finditer(text))
+
+
 def _new_name(text: str, asked: set[str]) -> bool:
     return any(w.lower().strip("’'") not in asked and w.lower() not in STOPWORDS and not _MONTH.fullmatch(w)
                for w in _CAPITALISED.findall(text[1:]))
