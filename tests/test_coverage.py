@@ -659,3 +659,21 @@ def test_a_case_is_named_as_x_v_y_or_by_its_code() -> None:
     assert names_a_case("One was Varghese v. China Southern Airlines.", asked)
     assert not names_a_case("In Mata v. Avianca, the lawyers were fined.", asked)
     assert names_a_case("In ruling T-323 of 2024 the court held ...", asked)
+
+
+def test_a_sentence_saying_what_is_asked_is_not_confirmed_makes_a_fact_question_partial() -> None:
+    from toolkit_assistant.facts import says_unknown
+
+    df = lambda term: 0.05  # noqa: E731 - every word telling
+    unknown = ["The entry-into-force date of the Council of Europe Framework Convention is not confirmed."]
+    assert says_unknown(unknown, "On what date did the Council of Europe Framework Convention enter into force?", "en", df)
+    # a sentence that gives a date is an answer; a yes/no question is answered by "not confirmed"; a sentence
+    # about another fact says nothing of this one
+    dated = ["The Framework Convention entered into force on 1 May 2026, a date not confirmed by UNESCO."]
+    assert not says_unknown(dated, "On what date did the Council of Europe Framework Convention enter into force?", "en", df)
+    assert not says_unknown(unknown, "Has the Council of Europe Framework Convention entered into force?", "en", df)
+    other = ["The number of respondents to the UNESCO survey is not confirmed."]
+    assert not says_unknown(other, "On what date did the Council of Europe Framework Convention enter into force?", "en", df)
+    # nor one about another body's date (the gold set's "AI Experts without Borders", launched in June 2023)
+    network = ["The launch date of UNESCO's Global Network of Experts on AI and the Rule of Law is not confirmed."]
+    assert not says_unknown(network, "When was the 'AI Experts without Borders' network launched?", "en", df)

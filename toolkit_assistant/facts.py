@@ -3,7 +3,7 @@
 "How many" questions count a thing (`counted_thing`, `counts`: "4,432 registrants" answers "how many people"),
 dates and persons must be of the names the question gives (`fact_checks`: "when was the Global Network of
 Experts set up?" is not answered by another body's date), and a sentence may say the count is not known
-(`says_count_unknown`). The coverage decision (coverage.assess, pipeline) reads these tests.
+(`says_count_unknown`), or that what is asked is not confirmed (`says_unknown`). The coverage decision (coverage.assess, pipeline) reads these tests.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from toolkit_assistant.coverage import focus_terms, passage_words, past_participle, present
+from toolkit_assistant.coverage import (
+    COMMON_DF, COUNT_ABSENCE_SENTENCES, focus_terms, passage_words, past_participle, present, states_absence,
+)
 from toolkit_assistant.gloss import foreign_focus
 from toolkit_assistant.lexicon import lexicon
 from toolkit_assistant.question import (
@@ -196,3 +198,34 @@ def says_count_unknown(sentences: list[str], question: str, language: str = "en"
     things = PERSONS if thing == "people" else (thing,)
     return any(_COUNT_WORD.search(s) and absence.search(s) and any(present(t, passage_words([s])) for t in things)
                for s in sentences)
+
+
+# "on what date did the Convention enter into force?": one of the first chosen sentences says what is asked is
+# not confirmed ("the entry-into-force date ... are not confirmed"): it holds this share of the question's
+# telling words and not the kind of fact asked for
+ASKED_UNKNOWN_SENTENCES = 3
+ASKED_UNKNOWN_SHARE = 0.6
+
+
+def says_unknown(sentences: list[str], question: str, language: str, df: Callable[[str], float] | None) -> bool:
+    """True if one of the chosen sentences says the fact asked for is not known: the count a "how many"
+    asks for (says_count_unknown, among the first COUNT_ABSENCE_SENTENCES), or, for an English question
+    wanting a number, date or person (not a yes/no one), a sentence among the first ASKED_UNKNOWN_SENTENCES
+    that says most of what it asks is not confirmed, of the names it gives, and gives no such fact itself."""
+    if says_count_unknown(sentences[:COUNT_ABSENCE_SENTENCES], question, language):
+        return True
+    wanted = [w for w in ("number", "date", "person") if _WANTS[w].search(question)]
+    if language != "en" or df is None or not wanted or _WANTS["yesno"].search(question):
+        return False
+    telling = [t for t, surface, _ in focus_terms(question) if not any(ch.isdigit() for ch in surface) and df(t) < COMMON_DF]
+    names = names_in(question)
+    for s in sentences[:ASKED_UNKNOWN_SENTENCES]:
+        # of what is named ("the launch date of the Global Network of Experts" is not that of "AI Experts
+        # without Borders"), and without the fact itself
+        if not telling or not states_absence(s) or any(_CHECKS[w](s, question) for w in wanted) or not _holds_names(names, s):
+            continue
+        have = passage_words([s])
+        held = sum(present(t, have) or len(t) >= 6 and any(w.startswith(t[:5]) for w in have) for t in telling)
+        if held / len(telling) >= ASKED_UNKNOWN_SHARE:
+            return True
+    return False
