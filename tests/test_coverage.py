@@ -677,3 +677,25 @@ def test_a_sentence_saying_what_is_asked_is_not_confirmed_makes_a_fact_question_
     # nor one about another body's date (the gold set's "AI Experts without Borders", launched in June 2023)
     network = ["The launch date of UNESCO's Global Network of Experts on AI and the Rule of Law is not confirmed."]
     assert not says_unknown(network, "When was the 'AI Experts without Borders' network launched?", "en", df)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["List the CEPEJ charter's principles.", "What figures from the UNESCO judicial AI survey could I put on a slide?"],
+)
+def test_a_list_or_figures_asked_for_are_answered_beside_a_sentence_saying_one_detail_is_unconfirmed(
+    corpus_assistant, question: str,  # type: ignore[no-untyped-def]
+) -> None:
+    answer = corpus_assistant.ask(question).to_dict()
+    assert answer["coverage"] == "answered", answer["answer"][:300]
+
+
+def test_only_an_explicit_list_or_figures_request_is_answered_beside_an_absence() -> None:
+    from toolkit_assistant.facts import answered_beside
+
+    listing = ["The five principles are respect for fundamental rights, non-discrimination, quality, transparency and user control."]
+    assert answered_beside("List the CEPEJ charter's principles.", listing)
+    assert not answered_beside("What are the titles of the four modules?", listing)
+    numbers = ["93% knew AI tools.", "44% had used them at work."]
+    assert answered_beside("Which numbers from the survey could I use?", numbers)
+    assert not answered_beside("Which numbers from the survey could I use?", numbers[:1])

@@ -229,3 +229,19 @@ def says_unknown(sentences: list[str], question: str, language: str, df: Callabl
         if held / len(telling) >= ASKED_UNKNOWN_SHARE:
             return True
     return False
+
+
+# "what figures from the survey could I put on a slide?": an open request for numbers
+# "list the principles", "enumerate them" (not "what are the titles of the four modules?", which asks for names)
+_LIST_ASKED = re.compile(r"^\s*(?:please\s+)?(?:list|enumerate)\b|\b(?:list|enumerate)\s+(?:the|all|its|their)\b", re.IGNORECASE)
+_FIGURES = re.compile(r"\b(?:what|which)\s+(?:\w+\s+)?(?:figures|numbers|statistics|percentages|data)\b", re.IGNORECASE)
+
+
+def answered_beside(question: str, others: list[str]) -> bool:
+    """True when the other chosen sentences answer, beside a best one that says a fact is not confirmed, an
+    English question that asks to list (one of them enumerates) or for figures (two of them give numbers):
+    "list the CEPEJ charter's principles" is answered though the descriptions of two of them are unconfirmed."""
+    given = [t for t in others if not states_absence(t)]
+    if _LIST_ASKED.search(question) and any(_CHECKS["list"](t, question) for t in given):
+        return True
+    return bool(_FIGURES.search(question)) and sum(_CHECKS["number"](t, question) for t in given) >= 2

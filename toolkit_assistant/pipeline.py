@@ -16,7 +16,7 @@ from toolkit_assistant.answer import Candidate, ExtractiveGenerator
 from toolkit_assistant.compose import compose, nearest_topics
 from toolkit_assistant.coverage import Decision, asking_sentence, assess, doc_freq, states_absence
 from toolkit_assistant.errors import BackendUnavailable, IndexNotBuiltError
-from toolkit_assistant.facts import fact_checks, says_count_unknown, says_unknown
+from toolkit_assistant.facts import answered_beside, fact_checks, says_count_unknown, says_unknown
 from toolkit_assistant.gloss import english_words
 from toolkit_assistant.guard import strip_injections
 from toolkit_assistant.intake import QueryLog, resolve_followup, validate_question
@@ -395,6 +395,7 @@ class Assistant:
             absence=states_absence(best.span.text) and not lex.absence.search(question)
             and not _WANTS["yesno"].search(question) and not _YESNO_AFTER_CLAUSE.search(asking_sentence(question))
             and not any(c is not best and c.score >= 0.85 * best.score for c in chosen)
+            and not (language == "en" and answered_beside(question, [c.span.text for c in chosen if c is not best]))
             or says_unknown([c.span.text for c in chosen], question, language, ex.df),
             df=ex.df,
             multilingual=getattr(self.embedder, "multilingual", False),
