@@ -699,3 +699,8 @@ def test_only_an_explicit_list_or_figures_request_is_answered_beside_an_absence(
     numbers = ["93% knew AI tools.", "44% had used them at work."]
     assert answered_beside("Which numbers from the survey could I use?", numbers)
     assert not answered_beside("Which numbers from the survey could I use?", numbers[:1])
+
+
+def test_how_much_measures_and_counts_no_noun() -> None:
+    assert counted_thing("How much public input went into drafting the AI ethics Recommendation?") == ""
+    assert counted_thing("How many comments did the consultation receive?") == "comment"

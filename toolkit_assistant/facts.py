@@ -36,11 +36,12 @@ _NUMBER_TOKEN = re.compile(
 
 
 def counted_thing(question: str, language: str = "en") -> str:
-    """The stemmed noun a "how many ..." question counts ("comments"), or "" when it names none."""
+    """The stemmed noun a "how many ..." question counts ("comments"), or "" when it names none ("how much
+    public input went into it?" measures, in comments or dollars, and counts no noun)."""
     if language != "en":
         return ""
     m = _COUNT_HEAD.search(question)
-    if not m:
+    if not m or re.match(r"how\s+much\b", m.group(0), re.IGNORECASE):
         return ""
     filler = lexicon(language).filler
     # the noun phrase ends where a filler word, a stop-word or a past participle starts
