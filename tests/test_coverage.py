@@ -704,3 +704,11 @@ def test_only_an_explicit_list_or_figures_request_is_answered_beside_an_absence(
 def test_how_much_measures_and_counts_no_noun() -> None:
     assert counted_thing("How much public input went into drafting the AI ethics Recommendation?") == ""
     assert counted_thing("How many comments did the consultation receive?") == "comment"
+
+
+def test_a_count_the_materials_say_is_unknown_is_read_in_another_language_too() -> None:
+    from toolkit_assistant.facts import says_count_unknown
+
+    q = "Combien de personnes au total ont répondu à l'enquête de l'UNESCO de 2023 ?"
+    assert says_count_unknown(["The number of respondents to the UNESCO survey is not confirmed."], q, "fr")
+    assert not says_count_unknown(["Judicial operators from 96 countries answered the survey."], q, "fr")

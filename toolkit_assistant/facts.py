@@ -191,12 +191,12 @@ _COUNT_WORD = re.compile(r"\b(number|figure|count|sample size|total)\b", re.IGNO
 def says_count_unknown(sentences: list[str], question: str, language: str = "en") -> bool:
     """True if a sentence says the number a "how many" question counts is not known ("The number of
     respondents ... is not confirmed" for "how many people filled in the survey?"; not "the titles of the
-    four modules are not given" for "how many modules?")."""
-    thing = counted_thing(question, language)
-    if not thing:
+    four modules are not given" for "how many modules?"), in any language with a glossary."""
+    found = counted_things(question, language)  # in another language, the glossary's words for it
+    if not found:
         return False
     absence = lexicon("en").absence
-    things = PERSONS if thing == "people" else (thing,)
+    things = PERSONS if "people" in found else tuple(found)
     return any(_COUNT_WORD.search(s) and absence.search(s) and any(present(t, passage_words([s])) for t in things)
                for s in sentences)
 
