@@ -297,7 +297,8 @@ def assess(
         passage_texts: the text of the best chunks (and their neighbours).
         title_texts: document and section titles of those chunks.
         wants_missing: the kind of fact asked for that no chosen sentence holds ("number", "date", ...).
-        absence: the best sentence says the materials lack the fact.
+        absence: the best sentence, or one of the first chosen ones (facts.says_unknown), says the materials
+            lack the fact.
         df: share of indexed chunks holding a stemmed term.
         multilingual: the question is in another language than the passages (words cannot match).
         topic_min_sim: the best sentence similarity at which the passages are about the question.
@@ -380,7 +381,7 @@ def assess(
         missing_kind=wants_missing, absence=absence, by_meaning=tuple(by_meaning),
     )
     if absence:
-        return Decision("partial", "the best passage says the materials lack this fact", evidence, tuple(missing))
+        return Decision("partial", "a closest passage says the materials lack this fact", evidence, tuple(missing))
     if missing:
         return Decision("partial", "the passages do not speak of: " + ", ".join(missing), evidence, tuple(missing))
     if wants_missing:
