@@ -712,3 +712,11 @@ def test_a_count_the_materials_say_is_unknown_is_read_in_another_language_too() 
     q = "Combien de personnes au total ont répondu à l'enquête de l'UNESCO de 2023 ?"
     assert says_count_unknown(["The number of respondents to the UNESCO survey is not confirmed."], q, "fr")
     assert not says_count_unknown(["Judicial operators from 96 countries answered the survey."], q, "fr")
+
+
+def test_a_name_the_question_gives_in_the_possessive_is_not_a_new_name() -> None:
+    from toolkit_assistant.question import has_person
+
+    q = "Which body or official issued New Zealand's 2023 guidelines on generative AI in courts?"
+    assert not has_person("New Zealand issued guidelines for the use of generative AI in courts.", q)
+    assert has_person("The Chief Justice of New Zealand issued guidelines.", q)

@@ -153,7 +153,9 @@ def analyse_question(question: str, language: str = "en") -> QuestionProfile:
 
 
 def _question_words(question: str) -> set[str]:
-    return {w.lower() for w in re.findall(r"[\w'’]+", question)}
+    """The question's words, lower case, each also without a possessive ending ("Zealand's": "zealand")."""
+    found = {w.lower() for w in re.findall(r"[\w'’]+", question)}
+    return found | {re.sub(r"['’]s$", "", w) for w in found}
 
 
 def has_number(text: str, question: str = "") -> bool:
