@@ -232,9 +232,9 @@ def says_unknown(sentences: list[str], question: str, language: str, df: Callabl
     return False
 
 
-# "what figures from the survey could I put on a slide?": an open request for numbers
 # "list the principles", "enumerate them" (not "what are the titles of the four modules?", which asks for names)
 _LIST_ASKED = re.compile(r"^\s*(?:please\s+)?(?:list|enumerate)\b|\b(?:list|enumerate)\s+(?:the|all|its|their)\b", re.IGNORECASE)
+# "what figures from the survey could I put on a slide?": an open request for numbers
 _FIGURES = re.compile(r"\b(?:what|which)\s+(?:\w+\s+)?(?:figures|numbers|statistics|percentages|data)\b", re.IGNORECASE)
 
 
