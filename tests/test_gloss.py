@@ -235,18 +235,3 @@ def test_the_sentence_model_counts_the_thing_a_foreign_how_many_asks_for() -> No
     question = "¿Cuándo se aprobó la Recomendación y cuántos Estados la respaldaron?"
     assert view_of(analyse_question(question, "es"), [], lambda t: 0.01, "es").counted == "state"
     assert view_of(analyse_question(question, "es"), [], lambda t: 0.01).counted == ""  # read as English: none
-
-
-def test_a_foreign_question_also_reads_the_english_index_s_closest_chunk_to_its_glossary_words(corpus_assistant) -> None:  # type: ignore[no-untyped-def]
-    """The e5 index ranks other chunks first for "По каким направлениям методология ЮНЕСКО оценивает готовность
-    страны к ИИ?"; MiniLM on the English index, given the question's glossary words, finds the Readiness
-    Assessment Methodology's dimensions, and BM25 on the same words agrees: that chunk is read as an extra hit."""
-    question = "По каким направлениям методология ЮНЕСКО оценивает готовность страны к ИИ?"
-    assert corpus_assistant.foreign.english is corpus_assistant.retriever
-    hits, _ = corpus_assistant.retrieve(question)
-    extra = [h for h in hits if h.extra]
-    assert len(extra) <= 1 and all(h.rank > 6 for h in extra)
-    answer = corpus_assistant.ask(question).to_dict()
-    assert answer["coverage"] == "answered"
-    assert re.search("legal and regulatory", answer["answer"]) and re.search(r"infrastructur\w*", answer["answer"])
-    assert corpus_assistant.retriever.closest_to_words([]) == []

@@ -173,7 +173,7 @@ class ExtractiveGenerator:
 
     def candidates(self, hits: list[Hit], qvec: np.ndarray) -> list[Candidate]:
         """Every sentence of the top hits, scored against the question vector (duplicates dropped)."""
-        top = list(hits[: self.max_chunks]) + [h for h in hits[self.max_chunks:] if h.extra]
+        top = list(hits[: self.max_chunks])
         if self.neighbours is not None:
             have = {h.chunk.id for h in top}
             extra: list[Hit] = []

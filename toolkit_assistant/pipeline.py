@@ -96,7 +96,9 @@ class Assistant:
         self.retriever = HybridRetriever(reader)
         self.extractive = ExtractiveGenerator(
             self.embedder.embed_query, self._sentence_vectors, max_sentences=max_citations,
-            neighbours=self._neighbours, vocabulary=self._vocabulary, abbreviations=self._abbreviations,
+            neighbours=self._neighbours,
+            vocabulary=self._vocabulary,
+            abbreviations=self._abbreviations,
             sim_floor=getattr(self.embedder, "sim_floor", 0.0),
             multilingual=getattr(self.embedder, "multilingual", False),
             df=lambda term: doc_freq(self.reader.bm25, term),
@@ -111,10 +113,8 @@ class Assistant:
         self._generators: dict[str, Generator] = {}
         self._gen_lock = threading.Lock()
         self.query_log = query_log
-        # answers questions in languages other than English, from its own (multilingual) index, which reads the
-        # English index too (`english`, its retriever: see retrieve)
+        # answers questions in languages other than English, from its own (multilingual) index
         self.foreign = foreign
-        self.english: HybridRetriever | None = None
         # TOOLKIT_EMBEDDING=auto without its multilingual index (built before it existed): say so
         self.multilingual_expected = multilingual_expected
 
@@ -148,7 +148,7 @@ class Assistant:
                 generator_factory=lambda name: make_generator(name, settings),
             )
         log = QueryLog(settings.query_log, hash_only=settings.query_log_hash_only) if settings.query_log else None
-        main = cls(
+        return cls(
             reader,
             top_k=settings.top_k,
             max_citations=settings.max_citations,
@@ -161,9 +161,6 @@ class Assistant:
             foreign=foreign,
             multilingual_expected=settings.embedding == "auto",
         )
-        if foreign is not None:
-            foreign.english = main.retriever
-        return main
 
     def _sentence_vectors(self, chunks: list[Any]) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
         return self.reader.sentence_vectors([c.id for c in chunks])
@@ -178,13 +175,20 @@ class Assistant:
 
     def _vocabulary(self) -> Any:
         """The index's BM25 vocabulary (stemmed words the materials use)."""
-        return self.reader.bm25.vocab_dict if self.reader.bm25 is not None else {}
+        bm25 = self.reader.bm25
+        return bm25.vocab_dict if bm25 is not None else {}
 
     def _neighbours(self, chunk: Any) -> list[Any]:
         """The chunks just before and after a chunk in its section."""
         head, _, n = chunk.id.rpartition(":")
-        found = (self.reader.by_id.get(f"{head}:{m}") for m in ((int(n) - 1, int(n) + 1) if n.isdigit() else ()))
-        return [nb for nb in found if nb is not None]
+        if not n.isdigit():
+            return []
+        out = []
+        for m in (int(n) - 1, int(n) + 1):
+            nb = self.reader.by_id.get(f"{head}:{m}")
+            if nb is not None:
+                out.append(nb)
+        return out
 
     def _passage_vectors(self, chunk_ids: list[str]) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
         return self.reader.sentence_vectors(chunk_ids)
@@ -201,8 +205,8 @@ class Assistant:
             return self._generators[name]
 
     def retrieve(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> tuple[list[Hit], np.ndarray]:
-        """Hits for a validated question, and its vector (from the multilingual index for another language, when
-        there is one; it also reads the English index's closest chunk to the question's glossary words: `bridge`)."""
+        """Hits for a validated question, and the question's vector (from the multilingual index for a
+        question in another language, when there is one)."""
         language = detect_language(question)
         foreign = language != "en"
         if self.foreign is not None and foreign:
@@ -211,9 +215,7 @@ class Assistant:
         # another language: chunks by their closest sentence are a third ranking (blind dev: the answer's chunk in the
         # top 6 for 41 of 43, not 36); "what did the survey find?": BM25's best chunk for its words takes a slot
         sentences = foreign and bool(getattr(self.embedder, "multilingual", False))
-        gloss = english_words(question, language) if sentences else []
-        bridge = self.english.closest_to_words(gloss, filters) if self.english is not None else []
-        extra = ({"sentences": True, "glossed": gloss, "bridge": bridge} if sentences
+        extra = ({"sentences": True, "glossed": english_words(question, language)} if sentences
                  else {"glossed": question.split()} if not foreign and lexicon("en").finding.search(question) else {})
         return self.retriever.retrieve(question, k or self.top_k, filters, qvec=qvec, **extra), qvec
 

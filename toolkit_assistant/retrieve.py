@@ -17,8 +17,6 @@ RRF_K = 60
 # the hit a foreign question's glossary words may take: the sixth, the last of the six whose sentences the
 # extractive answer reads (answer.ExtractiveGenerator.max_chunks); see HybridRetriever._with_glossed
 GLOSSED_SLOT = 5
-# the hit the English index's closest chunk to those words may take: the seventh, which the answer reads too
-BRIDGE_SLOT = 6
 
 
 @dataclass(frozen=True)
@@ -155,7 +153,7 @@ class HybridRetriever:
 
     def retrieve(
         self, query: str, k: int, filters: Filters | None = None, qvec: np.ndarray | None = None,
-        sentences: bool = False, glossed: list[str] | tuple[str, ...] = (), bridge: list[str] | tuple[str, ...] = (),
+        sentences: bool = False, glossed: list[str] | tuple[str, ...] = (),
     ) -> list[Hit]:
         """The k best chunks for a question.
 
@@ -165,10 +163,6 @@ class HybridRetriever:
         `glossed`: the English words the glossary finds in such a question (gloss.py), or an English "what did X
         find?" question's own words (Assistant.retrieve); the chunk BM25 ranks
         first for them, when it is not already among the first GLOSSED_SLOT + 1, becomes hit GLOSSED_SLOT + 1.
-        `bridge`: for such a question, the chunks the English index's model finds closest to those words
-        (closest_to_words, on the English index); the first of them that BM25 on the same words also ranks
-        high becomes hit BRIDGE_SLOT + 1, which the answer reads beyond its first six (Hit.extra). In a
-        place the answer reads first (the fifth) it found 5 more key facts on the seen blind sets and lost 3.
         """
         filters = filters or Filters()
         self.reader.refresh()
@@ -185,8 +179,7 @@ class HybridRetriever:
         # a foreign question's glossary words: the chunks BM25 ranks best for them (one of which may take a hit)
         glossary_ids = self.glossed_ranking(glossed, GLOSSED_SLOT + 2, filters)
         missing = [cid for cid, _ in fused[: k * 2] if cid not in dense_score]
-        missing += [cid for cid in [*glossary_ids, *bridge] if cid not in dense_score]
-        missing = list(dict.fromkeys(missing))
+        missing += [cid for cid in glossary_ids if cid not in dense_score and cid not in missing]
         if missing:
             for cid, vec in self.reader.chunk_vectors(missing).items():
                 dense_score[cid] = float(vec @ qvec)
@@ -202,34 +195,18 @@ class HybridRetriever:
             )
             if len(hits) >= k:
                 break
-        hits = self._with_glossed(hits, glossary_ids, dense_score) if glossary_ids else hits
-        # the English model's closest chunk to the glossary words, when BM25 on them ranks it high too
-        if agreed := [cid for cid in bridge if cid in glossary_ids]:
-            hits = self._with_glossed(hits, agreed, dense_score, BRIDGE_SLOT, extra=True)
-        return hits
+        return self._with_glossed(hits, glossary_ids, dense_score) if glossary_ids else hits
 
-    def closest_to_words(self, english: list[str], filters: Filters | None = None) -> list[str]:
-        """The chunk ids this index's model finds closest to some English words (a foreign question's glossary
-        words, gloss.py), best first: a second way into the English passages beside BM25 on the same words."""
-        if not english or not self.use_dense:
-            return []
-        qvec = self.reader.embedder.embed_query(" ".join(english))
-        return [cid for cid, _ in self.dense_ranking(qvec, BRIDGE_SLOT + 2, filters or Filters())]
-
-    def _with_glossed(
-        self, hits: list[Hit], glossary_ids: list[str], dense_score: dict[str, float], slot: int = GLOSSED_SLOT,
-        extra: bool = False,
-    ) -> list[Hit]:
+    def _with_glossed(self, hits: list[Hit], glossary_ids: list[str], dense_score: dict[str, float]) -> list[Hit]:
         """The hits with the best BM25 chunk for a foreign question's English words in the last place whose
         sentences the answer reads (put in the fused ranking instead, those words lost two of the blind dev
-        split's Spanish questions to chunks that only share "public", "rule" or "system" with them); `slot`:
-        another place, for another ranking's best chunk (`bridge`)."""
-        have = {h.chunk.id for h in hits[: min(slot, GLOSSED_SLOT) + 1]}
+        split's Spanish questions to chunks that only share "public", "rule" or "system" with them)."""
+        have = {h.chunk.id for h in hits[: GLOSSED_SLOT + 1]}
         best = [cid for cid in glossary_ids if cid not in have][:1]
         chunk = self.reader.by_id.get(best[0]) if best else None
         if chunk is None:
             return hits
-        added = Hit(chunk=chunk, score=0.0, dense=dense_score.get(chunk.id), extra=extra)
+        added = Hit(chunk=chunk, score=0.0, dense=dense_score.get(chunk.id))
         rest = [h for h in hits if h.chunk.id != chunk.id]
-        merged = rest[:slot] + [added] + rest[slot:]
+        merged = rest[:GLOSSED_SLOT] + [added] + rest[GLOSSED_SLOT:]
         return [replace(h, rank=i + 1) for i, h in enumerate(merged)][: len(hits)]

@@ -77,8 +77,6 @@ class Hit:
     dense: float | None = None
     lexical: float | None = None
     rank: int = 0
-    # read by the answer even after the first chunks it reads (a foreign question's bridge chunk: retrieve.py)
-    extra: bool = False
 
 
 @dataclass(frozen=True)
