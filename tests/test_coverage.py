@@ -58,7 +58,7 @@ def test_question_reading() -> None:
     assert counted_thing("How many of the MOOC registrants were from Africa?") == "registrant"
     assert counted_thing("How many countries took part in the negotiations?") == "country"
     assert counted_thing("How many people attended the launch?") == "people"
-    assert counted_thing("How much money did the Commission give?") == "money"
+    assert counted_thing("How much money did the Commission give?") == ""  # "how much" measures, counts no noun
     assert counts("The MOOC had 4,432 registrants after six weeks.", "people")  # any count of persons
     assert not counts("The 2020 survey received 1,265 responses.", "people")
     assert counts("The MOOC had 4,432 registrants after six weeks.", "registrant")

@@ -205,8 +205,7 @@ class Assistant:
             return self._generators[name]
 
     def retrieve(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> tuple[list[Hit], np.ndarray]:
-        """Hits for a validated question, and the question's vector (from the multilingual index for a
-        question in another language, when there is one)."""
+        """Hits for a validated question, and its vector (from the multilingual index for another language, if any)."""
         language = detect_language(question)
         foreign = language != "en"
         if self.foreign is not None and foreign:
