@@ -138,6 +138,12 @@ def present(term: str, have: Container[str]) -> bool:
     return any(f in have for f in _forms(term))
 
 
+def held(term: str, have: Container[str]) -> bool:
+    """present, or a long word (six letters or more) whose first five letters a passage word starts with
+    ("regulat" for "regulators" in "regulation")."""
+    return present(term, have) or len(term) >= 6 and any(w.startswith(term[:5]) for w in have)
+
+
 def _cognate(word: str, have: set[str]) -> bool:
     """True if a passage word begins as a foreign word (accents folded) does: its first four letters for a word
     of up to seven, else all but its last three, at most seven ("sanción": "sanction"; "productivité":
@@ -352,7 +358,7 @@ def assess(
             if any(ch.isdigit() for ch in surface):
                 continue  # a figure in the question is a premise to check, not a topic
             if is_name:
-                if t in asking and not present(t, have) and not (len(t) >= 6 and any(w.startswith(t[:5]) for w in have)):
+                if t in asking and not held(t, have):
                     missing.append(surface)
             elif t in heads and not present(t, have) and df(t) < COMMON_DF:
                 if carries is not None and best_sim >= topic_min_sim + CLEAR_MARGIN and carries(surface, 0.0):

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 
 from toolkit_assistant.coverage import (
-    COMMON_DF, COUNT_ABSENCE_SENTENCES, focus_terms, passage_words, past_participle, present, states_absence,
+    COMMON_DF, COUNT_ABSENCE_SENTENCES, focus_terms, held, passage_words, past_participle, present, states_absence,
 )
 from toolkit_assistant.gloss import foreign_focus
 from toolkit_assistant.lexicon import lexicon
@@ -226,8 +226,7 @@ def says_unknown(sentences: list[str], question: str, language: str, df: Callabl
         if not telling or not states_absence(s) or any(_CHECKS[w](s, question) for w in wanted) or not _holds_names(names, s):
             continue
         have = passage_words([s])
-        held = sum(present(t, have) or len(t) >= 6 and any(w.startswith(t[:5]) for w in have) for t in telling)
-        if held / len(telling) >= ASKED_UNKNOWN_SHARE:
+        if sum(held(t, have) for t in telling) / len(telling) >= ASKED_UNKNOWN_SHARE:
             return True
     return False
 

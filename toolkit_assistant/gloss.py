@@ -192,8 +192,8 @@ def _foreign_focus(question: str, language: str, kind: str) -> tuple[tuple[str, 
             for token in tokens:
                 low = token.lower()
                 english = ("people",) if language == "zh" and token.startswith("人") else tuple(found.english(token))
+                telling = [w for w in english if w.lower() not in filler and w.lower() not in STOPWORDS]
                 if kind == "who":  # a verb, and only the words the glossary knows for it
-                    telling = [w for w in english if w.lower() not in filler and w.lower() not in STOPWORDS]
                     if telling:
                         out.append((token, tuple(telling)))
                     break
@@ -202,7 +202,6 @@ def _foreign_focus(question: str, language: str, kind: str) -> tuple[tuple[str, 
                     telling = [w for w in english if w.lower() not in STOPWORDS]
                     skip = low in lex.function
                 else:
-                    telling = [w for w in english if w.lower() not in filler and w.lower() not in STOPWORDS]
                     skip = low in lex.function or low in lex.kinds or low.endswith(("ment", "mente"))
                 if skip or len(token) < (1 if language == "zh" else 3) or (english and not telling) or token[0].isdigit():
                     continue

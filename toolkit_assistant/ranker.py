@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from toolkit_assistant.coverage import asking_sentence, focus_heads, focus_terms, present
+from toolkit_assistant.coverage import asking_sentence, focus_heads, focus_terms, held
 from toolkit_assistant.facts import counted_thing, counted_things, counts
 from toolkit_assistant.question import _CHECKS, _METADATA, _WANTS, QuestionProfile
 from toolkit_assistant.gloss import foreign_focus
@@ -72,13 +72,6 @@ FEATURES = (
     "first_in_chunk",
     "official",
 )
-
-def _held(term: str, have: frozenset[str] | set[str]) -> bool:
-    """coverage.present, or a long word whose first five letters a held word starts with."""
-    if present(term, have):
-        return True
-    return len(term) >= 6 and any(w.startswith(term[:5]) for w in have if len(w) >= 5)
-
 
 @dataclass
 class QuestionView:
@@ -123,16 +116,16 @@ def features(c: Candidate, view: QuestionView, context: frozenset[str]) -> np.nd
     q = p.text
     terms = p.terms
     total = sum(view.weights.get(t, 1.0) for t in terms) or 1.0
-    words_share = sum(view.weights.get(t, 1.0) for t in terms if _held(t, c.terms)) / total
-    with_titles = sum(view.weights.get(t, 1.0) for t in terms if _held(t, c.terms | context)) / total
+    words_share = sum(view.weights.get(t, 1.0) for t in terms if held(t, c.terms)) / total
+    with_titles = sum(view.weights.get(t, 1.0) for t in terms if held(t, c.terms | context)) / total
     rare_total = sum(view.weights[t] for t in view.rare) or 1.0
-    rare_in = sum(view.weights[t] for t in view.rare if _held(t, c.terms)) / rare_total if view.rare else 0.0
+    rare_in = sum(view.weights[t] for t in view.rare if held(t, c.terms)) / rare_total if view.rare else 0.0
     rare_out = (
-        sum(view.weights[t] for t in view.rare if not _held(t, c.terms | context)) / rare_total if view.rare else 0.0
+        sum(view.weights[t] for t in view.rare if not held(t, c.terms | context)) / rare_total if view.rare else 0.0
     )
-    head_in = any(_held(h, c.terms) for h in view.heads)
-    head_ctx = (not head_in) and any(_held(h, context) for h in view.heads)
-    names_held = (sum(_held(n, c.terms | context) for n in view.names) / len(view.names)) if view.names else 1.0
+    head_in = any(held(h, c.terms) for h in view.heads)
+    head_ctx = (not head_in) and any(held(h, context) for h in view.heads)
+    names_held = (sum(held(n, c.terms | context) for n in view.names) / len(view.names)) if view.names else 1.0
 
     def check(kind: str) -> bool:
         return _CHECKS[kind](text, q)
