@@ -94,6 +94,9 @@ test: install-full browser
 	# the sixth, written on 3 December 2026 by two fresh helpers (English; six other languages); never read
 	TOOLKIT_INDEX_DIR=.toolkit/ci-index $(VENV)/bin/toolkit-assistant eval --cases evals/blind/holdout6.jsonl \
 	  --thresholds evals/thresholds-blind.toml
+	# the seventh, written on the evening of 3 December 2026 by two fresh helpers; never read
+	TOOLKIT_INDEX_DIR=.toolkit/ci-index $(VENV)/bin/toolkit-assistant eval --cases evals/blind/holdout7.jsonl \
+	  --thresholds evals/thresholds-blind.toml
 
 eval: install-full
 	$(VENV)/bin/toolkit-assistant eval --report evals/results
