@@ -195,9 +195,8 @@ def says_count_unknown(sentences: list[str], question: str, language: str = "en"
     found = counted_things(question, language)  # in another language, the glossary's words for it
     if not found:
         return False
-    absence = lexicon("en").absence
     things = PERSONS if "people" in found else tuple(found)
-    return any(_COUNT_WORD.search(s) and absence.search(s) and any(present(t, passage_words([s])) for t in things)
+    return any(_COUNT_WORD.search(s) and states_absence(s) and any(present(t, passage_words([s])) for t in things)
                for s in sentences)
 
 
