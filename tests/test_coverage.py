@@ -679,6 +679,26 @@ def test_a_sentence_saying_what_is_asked_is_not_confirmed_makes_a_fact_question_
     assert not says_unknown(network, "When was the 'AI Experts without Borders' network launched?", "en", df)
 
 
+def test_a_sentence_beside_the_chosen_ones_says_unknown_only_of_the_kind_asked() -> None:
+    """The best sentence's passage may say, one sentence on, that the fact is not confirmed: read it when it
+    names the kind of fact asked for (a date for "when"; the thing a "how many" counts)."""
+    from toolkit_assistant.facts import says_unknown
+
+    df = lambda term: 0.05  # noqa: E731 - every word telling
+    rule = ["The Council of Europe Framework Convention will enter into force three months after five signatories,"
+            " including at least three member states of the Council of Europe, have ratified it."]
+    status = ["The current ratification status and the entry-into-force date of the Council of Europe Framework"
+              " Convention are not confirmed."]
+    asked = "How many states have ratified the Council of Europe convention, and when did it enter into force?"
+    assert not says_unknown(rule, asked, "en", df)
+    assert says_unknown(rule, asked, "en", df, beside=status)
+    # "The number of respondents ... is not confirmed" does not unsay a count of countries
+    countries = ["Judicial operators from 96 countries answered the UNESCO survey."]
+    respondents = ["The number of respondents to the UNESCO survey is not confirmed."]
+    assert not says_unknown(countries, "Respondents from how many countries answered the UNESCO survey?", "en", df,
+                            beside=respondents)
+
+
 @pytest.mark.parametrize(
     "question",
     ["List the CEPEJ charter's principles.", "What figures from the UNESCO judicial AI survey could I put on a slide?"],

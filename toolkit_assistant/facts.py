@@ -207,11 +207,25 @@ ASKED_UNKNOWN_SENTENCES = 3
 ASKED_UNKNOWN_SHARE = 0.6
 
 
-def says_unknown(sentences: list[str], question: str, language: str, df: Callable[[str], float] | None) -> bool:
+_KIND_WORDS = {"date": re.compile(r"\bdates?\b", re.IGNORECASE), "person": re.compile(r"\b(names?|authors?|who)\b", re.IGNORECASE)}
+
+
+def _names_kind(kind: str, sentence: str, things: list[str]) -> bool:
+    """True if a sentence names the kind of fact a question wants: its date, the name of its person, the
+    number of the thing it counts."""
+    if kind == "number":
+        return any(present(t, passage_words([sentence])) for t in things) if things else bool(_COUNT_WORD.search(sentence))
+    return bool(_KIND_WORDS[kind].search(sentence))
+
+
+def says_unknown(sentences: list[str], question: str, language: str, df: Callable[[str], float] | None,
+                 beside: list[str] | tuple[str, ...] = ()) -> bool:
     """True if one of the chosen sentences says the fact asked for is not known: the count a "how many"
     asks for (says_count_unknown, among the first COUNT_ABSENCE_SENTENCES), or, for an English question
     wanting a number, date or person (not a yes/no one), a sentence among the first ASKED_UNKNOWN_SENTENCES
-    that says most of what it asks is not confirmed, of the names it gives, and gives no such fact itself."""
+    that says most of what it asks is not confirmed, of the names it gives, and gives no such fact itself.
+    `beside`: the other sentences of the best sentence's passage, read like the first chosen ones ("The
+    current ratification status ... are not confirmed" right after the rule on entry into force)."""
     if says_count_unknown(sentences[:COUNT_ABSENCE_SENTENCES], question, language):
         return True
     wanted = [w for w in ("number", "date", "person") if _WANTS[w].search(question)]
@@ -219,13 +233,24 @@ def says_unknown(sentences: list[str], question: str, language: str, df: Callabl
         return False
     telling = [t for t, surface, _ in focus_terms(question) if not any(ch.isdigit() for ch in surface) and df(t) < COMMON_DF]
     names = names_in(question)
-    for s in sentences[:ASKED_UNKNOWN_SENTENCES]:
+    if not telling:
+        return False
+
+    def share(s: str) -> float:
+        have = passage_words([s])
+        return sum(held(t, have) for t in telling) / len(telling)
+
+    # a sentence beside the chosen ones must name the kind of fact asked for ("the entry-into-force date ...
+    # are not confirmed" for "when did it enter into force?"; "The number of respondents ... is not confirmed"
+    # does not answer "respondents from how many countries?", which counts countries)
+    things = counted_things(question, language)
+    near = [s for s in beside if any(_names_kind(w, s, things) for w in wanted)] if not answered_beside(question, sentences) else []
+    for s in [*sentences[:ASKED_UNKNOWN_SENTENCES], *near]:
         # of what is named ("the launch date of the Global Network of Experts" is not that of "AI Experts
         # without Borders"), and without the fact itself
-        if not telling or not states_absence(s) or any(_CHECKS[w](s, question) for w in wanted) or not _holds_names(names, s):
+        if not states_absence(s) or any(_CHECKS[w](s, question) for w in wanted) or not _holds_names(names, s):
             continue
-        have = passage_words([s])
-        if sum(held(t, have) for t in telling) / len(telling) >= ASKED_UNKNOWN_SHARE:
+        if share(s) >= ASKED_UNKNOWN_SHARE:
             return True
     return False
 
