@@ -740,3 +740,15 @@ def test_a_name_the_question_gives_in_the_possessive_is_not_a_new_name() -> None
     q = "Which body or official issued New Zealand's 2023 guidelines on generative AI in courts?"
     assert not has_person("New Zealand issued guidelines for the use of generative AI in courts.", q)
     assert has_person("The Chief Justice of New Zealand issued guidelines.", q)
+
+
+def test_a_number_asked_for_is_a_quantity_not_a_year_or_a_code() -> None:
+    """"How much input went into the Recommendation?" is not answered by a sentence whose only figures are
+    its dates; a count is."""
+    from toolkit_assistant.question import _CHECKS
+
+    asked = "How much public input went into drafting the Recommendation?"
+    assert not _CHECKS["number"]("The Recommendation was adopted on 23 November 2021 at the 41st session.", asked)
+    assert _CHECKS["number"]("The AI Act is Regulation (EU) 2024/1689.", "What is the regulation number of the Act?")
+    assert _CHECKS["number"]("The first draft drew more than 50,000 comments.", asked)
+    assert _CHECKS["number"]("It was adopted by all 193 Member States.", asked)

@@ -22,7 +22,6 @@ from toolkit_assistant.question import (
     QuestionPart,
     QuestionProfile,
     analyse_question,
-    states_count,
 )
 from toolkit_assistant.ranker import Scorer, fitted_scorer
 from toolkit_assistant.text import (
@@ -315,9 +314,9 @@ FOREIGN_SIM_WEIGHT = 1.0  # a foreign question's sentences: the stretched simila
 FOREIGN_BONUS = 0.10
 
 
-def holds_kinds(c: Candidate, part: QuestionPart, wants: frozenset[str], checks: dict = _CHECKS) -> bool:
+def holds_kinds(c: Candidate, part: QuestionPart, wants: frozenset[str]) -> bool:
     """True if a sentence holds each kind of fact a part wants that a sentence can show (number, date, person)."""
-    return all(checks[w](c.span.text, part.text) for w in wants if w in ("number", "date", "person"))
+    return all(_CHECKS[w](c.span.text, part.text) for w in wants if w in ("number", "date", "person"))
 
 
 def covers(c: Candidate, part: QuestionPart, wants: frozenset[str]) -> bool:
@@ -327,8 +326,6 @@ def covers(c: Candidate, part: QuestionPart, wants: frozenset[str]) -> bool:
 
 FOREIGN_PART_MARGIN = 0.05  # a chosen sentence this close to a part's best covers that part
 FOREIGN_PART_MIN = 0.0  # below this score a part's best sentence is not worth adding (a remark, not a question)
-# a count asked for is not answered by "9 to 24 November 2021" or "its 41st session"
-_PART_CHECKS = {**_CHECKS, "number": states_count}
 
 
 def foreign_part_pick(
@@ -342,7 +339,7 @@ def foreign_part_pick(
     by_part = scorer(QuestionProfile(text=part.text, terms=part.terms, wants=wants), cands)
 
     def holds(c: Candidate) -> bool:
-        return holds_kinds(c, part, wants, _PART_CHECKS)
+        return holds_kinds(c, part, wants)
 
     top = max(by_part.values())
     if any(by_part[id(c)] >= top - FOREIGN_PART_MARGIN and holds(c) for c in chosen):

@@ -329,8 +329,11 @@ def name_check(question: str, chosen: list[str]) -> Callable[[str], bool]:
     return lambda text: (not any_head or bool(holds_head.search(text))) and _new_name(text, asked)
 
 
+# a number asked for is a quantity (states_count), not a year, a day or an ordinal: "how much input went into
+# it?" is not answered by "9 to 24 November 2021" or "its 41st session"; the digits of a code still count ("what
+# is the regulation number of the EU AI Act?": "2024/1689")
 _CHECKS: dict[str, Callable[[str, str], bool]] = {
-    "number": has_number,
+    "number": states_count,
     "date": has_date,
     "person": has_person,
     "list": is_list_sentence,
