@@ -752,3 +752,13 @@ def test_a_number_asked_for_is_a_quantity_not_a_year_or_a_code() -> None:
     assert _CHECKS["number"]("The AI Act is Regulation (EU) 2024/1689.", "What is the regulation number of the Act?")
     assert _CHECKS["number"]("The first draft drew more than 50,000 comments.", asked)
     assert _CHECKS["number"]("It was adopted by all 193 Member States.", asked)
+
+
+def test_a_person_asked_for_is_not_the_title_of_a_text() -> None:
+    """"Who drafted the guidelines?" is not answered by a sentence whose only new name is a document's."""
+    from toolkit_assistant.question import has_person
+
+    asked = "Who drafted UNESCO's guidelines for AI in courts?"
+    assert not has_person("The draft UNESCO Guidelines draw on the UNESCO Recommendation on the Ethics of AI.", asked)
+    assert has_person("An invitation names Professor Juan David Gutiérrez as the author.", asked)
+    assert has_person("The Guidelines were funded by a European Commission project.", asked)

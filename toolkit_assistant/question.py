@@ -190,6 +190,12 @@ def has_date(text: str, question: str = "") -> bool:
 _NAME_RUN = re.compile(r"\b([A-Z][\w’'-]+(?:\s+(?:de|da|do|dos|del|van|von|der|la|le|bin|al)?\s*[A-Z][\w’'-]+)+)")
 
 
+_DOCUMENT_WORDS = re.compile(
+    r"\b(Recommendations?|Guidelines?|Guidance|Toolkit|Convention|Charter|Act|Principles|Regulation|Resolution|"
+    r"Declaration|Covenant|Opinions|MOOC|Course|Survey|Report|Glossary|Methodology)\b"
+)
+
+
 def has_person(text: str, question: str = "") -> bool:
     """True if a sentence names someone or some body the question does not (a new capitalised name)."""
     asked = _question_words(question)
@@ -197,6 +203,8 @@ def has_person(text: str, question: str = "") -> bool:
         return True
     for run in _NAME_RUN.findall(text):
         words_ = [w.lower().strip("’'") for w in run.split()]
+        if _DOCUMENT_WORDS.search(run):
+            continue  # "the Recommendation on the Ethics of AI" names a text, not who made it
         if any(w not in asked and w not in STOPWORDS for w in words_):
             return True
     return False
