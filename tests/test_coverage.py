@@ -762,3 +762,18 @@ def test_a_person_asked_for_is_not_the_title_of_a_text() -> None:
     assert not has_person("The draft UNESCO Guidelines draw on the UNESCO Recommendation on the Ethics of AI.", asked)
     assert has_person("An invitation names Professor Juan David Gutiérrez as the author.", asked)
     assert has_person("The Guidelines were funded by a European Commission project.", asked)
+
+
+def test_a_count_asked_in_another_language_reads_the_absence_beside_the_chosen_sentences() -> None:
+    """e5 ranks "The number of respondents ... is not confirmed" under sentences counting other people: in
+    another language the count's absence is read among the sentences beside the chosen ones (the pipeline
+    passes those of the chosen sentences' documents); an English count reads only the chosen ones."""
+    from toolkit_assistant.facts import says_unknown
+
+    df = lambda term: 0.05  # noqa: E731
+    chosen = ["UNESCO's capacity-building page reports that more than 8,000 judicial operators have been trained."]
+    beside = ["The number of respondents to the UNESCO survey of judicial operators is not confirmed."]
+    french = "Combien de personnes au total ont répondu à l'enquête de l'UNESCO de 2023 ?"
+    assert not says_unknown(chosen, french, "fr", df)
+    assert says_unknown(chosen, french, "fr", df, beside=beside)
+    assert not says_unknown(chosen, "How many people in total answered UNESCO's 2023 survey?", "en", df, beside=beside)

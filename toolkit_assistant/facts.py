@@ -226,7 +226,9 @@ def says_unknown(sentences: list[str], question: str, language: str, df: Callabl
     that says most of what it asks is not confirmed, of the names it gives, and gives no such fact itself.
     `beside`: the other sentences of the best sentence's passage, read like the first chosen ones ("The
     current ratification status ... are not confirmed" right after the rule on entry into force)."""
-    if says_count_unknown(sentences[:COUNT_ABSENCE_SENTENCES], question, language):
+    # in another language the count's sentences are read beside the chosen ones too (e5 ranks "The number of
+    # respondents ... is not confirmed" low under the sentences that count something else)
+    if says_count_unknown([*sentences[:COUNT_ABSENCE_SENTENCES], *(beside if language != "en" else ())], question, language):
         return True
     wanted = [w for w in ("number", "date", "person") if _WANTS[w].search(question)]
     if language != "en" or df is None or not wanted or _WANTS["yesno"].search(question):

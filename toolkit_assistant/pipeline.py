@@ -397,7 +397,7 @@ class Assistant:
             and not _WANTS["yesno"].search(question) and not _YESNO_AFTER_CLAUSE.search(asking_sentence(question))
             and not any(c is not best and c.score >= 0.85 * best.score for c in chosen)
             and not (language == "en" and answered_beside(question, [c.span.text for c in chosen if c is not best]))
-            or says_unknown([c.span.text for c in chosen], question, language, ex.df, [c.span.text for c in cands if c.chunk.id == best.chunk.id]),
+            or says_unknown([c.span.text for c in chosen], question, language, ex.df, [c.span.text for c in cands if c.chunk.id == best.chunk.id or language != "en" and c.chunk.doc_id in {x.chunk.doc_id for x in chosen}]),
             df=ex.df,
             multilingual=getattr(self.embedder, "multilingual", False),
             topic_min_sim=self.min_relevance,
