@@ -777,3 +777,18 @@ def test_a_count_asked_in_another_language_reads_the_absence_beside_the_chosen_s
     assert not says_unknown(chosen, french, "fr", df)
     assert says_unknown(chosen, french, "fr", df, beside=beside)
     assert not says_unknown(chosen, "How many people in total answered UNESCO's 2023 survey?", "en", df, beside=beside)
+
+
+def test_a_date_asked_in_another_language_is_partial_when_a_sentence_says_it_is_not_confirmed() -> None:
+    """A Russian "when" reads the glossary's English words against the sentence saying the date is unknown."""
+    from toolkit_assistant.facts import says_unknown
+
+    df = lambda term: 0.05  # noqa: E731
+    rule = ["The Council of Europe Framework Convention will enter into force three months after five ratifications."]
+    status = ["The current ratification status and the entry-into-force date of the Council of Europe Framework"
+              " Convention are not confirmed."]
+    asked = "Когда Рамочная конвенция Совета Европы об ИИ фактически вступила в силу?"
+    assert not says_unknown(rule, asked, "ru", df)
+    assert says_unknown(rule, asked, "ru", df, beside=status)
+    # a yes/no question is answered by "not confirmed"
+    assert not says_unknown(rule, "Вступила ли Рамочная конвенция Совета Европы в силу?", "ru", df, beside=status)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from toolkit_assistant.coverage import (
     COMMON_DF, COUNT_ABSENCE_SENTENCES, focus_terms, held, passage_words, past_participle, present, states_absence,
 )
-from toolkit_assistant.gloss import foreign_focus
+from toolkit_assistant.gloss import english_words, foreign_focus
 from toolkit_assistant.lexicon import lexicon
 from toolkit_assistant.question import (
     _CHECKS, _WANTS, asks_a_name, asks_case_name, asks_exact_day, name_check, names_a_case, states_day,
@@ -221,8 +221,8 @@ def _names_kind(kind: str, sentence: str, things: list[str]) -> bool:
 def says_unknown(sentences: list[str], question: str, language: str, df: Callable[[str], float] | None,
                  beside: list[str] | tuple[str, ...] = ()) -> bool:
     """True if one of the chosen sentences says the fact asked for is not known: the count a "how many"
-    asks for (says_count_unknown, among the first COUNT_ABSENCE_SENTENCES), or, for an English question
-    wanting a number, date or person (not a yes/no one), a sentence among the first ASKED_UNKNOWN_SENTENCES
+    asks for (says_count_unknown, among the first COUNT_ABSENCE_SENTENCES), or, for a question wanting
+    a number, date or person (not a yes/no one; in another language through its glossary's English words), a sentence among the first ASKED_UNKNOWN_SENTENCES
     that says most of what it asks is not confirmed, of the names it gives, and gives no such fact itself.
     `beside`: the other sentences of the best sentence's passage, read like the first chosen ones ("The
     current ratification status ... are not confirmed" right after the rule on entry into force)."""
@@ -230,11 +230,16 @@ def says_unknown(sentences: list[str], question: str, language: str, df: Callabl
     # respondents ... is not confirmed" low under the sentences that count something else)
     if says_count_unknown([*sentences[:COUNT_ABSENCE_SENTENCES], *(beside if language != "en" else ())], question, language):
         return True
-    wanted = [w for w in ("number", "date", "person") if _WANTS[w].search(question)]
-    if language != "en" or df is None or not wanted or _WANTS["yesno"].search(question):
+    wants = _WANTS if language == "en" else lexicon(language).wants
+    wanted = [w for w in ("number", "date", "person") if w in wants and wants[w].search(question)]
+    if df is None or not wanted or "yesno" in wants and wants["yesno"].search(question):
         return False
-    telling = [t for t, surface, _ in focus_terms(question) if not any(ch.isdigit() for ch in surface) and df(t) < COMMON_DF]
-    names = names_in(question)
+    if language == "en":
+        telling = [t for t, surface, _ in focus_terms(question) if not any(ch.isdigit() for ch in surface) and df(t) < COMMON_DF]
+        names = names_in(question)
+    else:  # the glossary's English words for it; its names are read in their own script
+        telling = [t for t in dict.fromkeys(stem(w.lower()) for w in english_words(question, language)) if df(t) < COMMON_DF]
+        names = []
     if not telling:
         return False
 
