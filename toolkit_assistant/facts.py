@@ -221,11 +221,13 @@ def _names_kind(kind: str, sentence: str, things: list[str]) -> bool:
 def says_unknown(sentences: list[str], question: str, language: str, df: Callable[[str], float] | None,
                  beside: list[str] | tuple[str, ...] = ()) -> bool:
     """True if one of the chosen sentences says the fact asked for is not known: the count a "how many"
-    asks for (says_count_unknown, among the first COUNT_ABSENCE_SENTENCES), or, for a question wanting
-    a number, date or person (not a yes/no one; in another language through its glossary's English words), a sentence among the first ASKED_UNKNOWN_SENTENCES
-    that says most of what it asks is not confirmed, of the names it gives, and gives no such fact itself.
-    `beside`: the other sentences of the best sentence's passage, read like the first chosen ones ("The
-    current ratification status ... are not confirmed" right after the rule on entry into force)."""
+    asks for (says_count_unknown, among the first COUNT_ABSENCE_SENTENCES), or, for a question wanting a
+    number, date or person (not a yes/no one; in another language through its glossary's English words), a
+    sentence among the first ASKED_UNKNOWN_SENTENCES that says most of what it asks is not confirmed, of the
+    names it gives, and gives no such fact itself. `beside`: other sentences the pipeline passes (those of the
+    best sentence's passage; for another language, of the chosen sentences' documents), read like the first
+    chosen ones when they name the kind of fact asked for ("The current ratification status ... are not
+    confirmed" right after the rule on entry into force)."""
     # in another language the count's sentences are read beside the chosen ones too (e5 ranks "The number of
     # respondents ... is not confirmed" low under the sentences that count something else)
     if says_count_unknown([*sentences[:COUNT_ABSENCE_SENTENCES], *(beside if language != "en" else ())], question, language):
