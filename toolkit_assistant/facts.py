@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from toolkit_assistant.coverage import (
     COMMON_DF, COUNT_ABSENCE_SENTENCES, focus_terms, held, passage_words, past_participle, present, states_absence,
@@ -20,6 +21,9 @@ from toolkit_assistant.question import (
     _CHECKS, _WANTS, asks_a_name, asks_case_name, asks_exact_day, name_check, names_a_case, states_day,
 )
 from toolkit_assistant.text import STOPWORDS, stem, words, years
+
+if TYPE_CHECKING:
+    from toolkit_assistant.answer import Candidate
 
 
 # up to four words after "how many" ("of the" skipped: "how many of the MOOC registrants were ..."); counted_thing
@@ -216,6 +220,13 @@ def _names_kind(kind: str, sentence: str, things: list[str]) -> bool:
     if kind == "number":
         return any(present(t, passage_words([sentence])) for t in things) if things else bool(_COUNT_WORD.search(sentence))
     return bool(_KIND_WORDS[kind].search(sentence))
+
+
+def beside_sentences(cands: list[Candidate], best: Candidate, chosen: list[Candidate], language: str) -> list[str]:
+    """The sentences says_unknown reads beside the chosen ones: those of the best sentence's passage, and for a
+    question in another language those of the chosen sentences' documents."""
+    docs = {c.chunk.doc_id for c in chosen} if language != "en" else set()
+    return [c.span.text for c in cands if c.chunk.id == best.chunk.id or c.chunk.doc_id in docs]
 
 
 def says_unknown(sentences: list[str], question: str, language: str, df: Callable[[str], float] | None,

@@ -16,7 +16,7 @@ from toolkit_assistant.answer import Candidate, ExtractiveGenerator
 from toolkit_assistant.compose import compose, nearest_topics
 from toolkit_assistant.coverage import Decision, asking_sentence, assess, doc_freq, states_absence
 from toolkit_assistant.errors import BackendUnavailable, IndexNotBuiltError
-from toolkit_assistant.facts import answered_beside, fact_checks, says_count_unknown, says_unknown
+from toolkit_assistant.facts import answered_beside, beside_sentences, fact_checks, says_count_unknown, says_unknown
 from toolkit_assistant.gloss import english_words
 from toolkit_assistant.guard import strip_injections
 from toolkit_assistant.intake import QueryLog, resolve_followup, validate_question
@@ -397,7 +397,7 @@ class Assistant:
             and not _WANTS["yesno"].search(question) and not _YESNO_AFTER_CLAUSE.search(asking_sentence(question))
             and not any(c is not best and c.score >= 0.85 * best.score for c in chosen)
             and not (language == "en" and answered_beside(question, [c.span.text for c in chosen if c is not best]))
-            or says_unknown([c.span.text for c in chosen], question, language, ex.df, [c.span.text for c in cands if c.chunk.id == best.chunk.id or language != "en" and c.chunk.doc_id in {x.chunk.doc_id for x in chosen}]),
+            or says_unknown([c.span.text for c in chosen], question, language, ex.df, beside_sentences(cands, best, chosen, language)),
             df=ex.df,
             multilingual=getattr(self.embedder, "multilingual", False),
             topic_min_sim=self.min_relevance,
