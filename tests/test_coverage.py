@@ -792,3 +792,14 @@ def test_a_date_asked_in_another_language_is_partial_when_a_sentence_says_it_is_
     assert says_unknown(rule, asked, "ru", df, beside=status)
     # a yes/no question is answered by "not confirmed"
     assert not says_unknown(rule, "Вступила ли Рамочная конвенция Совета Европы в силу?", "ru", df, beside=status)
+
+
+def test_a_partial_answer_cites_the_sentence_that_says_the_fact_is_not_confirmed(corpus_assistant) -> None:  # type: ignore[no-untyped-def]
+    """The passage's "The current ratification status and the entry-into-force date ... are not confirmed" was
+    not among the chosen sentences; it decides the answer is partial, so the answer must quote it (not only
+    the rule on entry into force, under the words "they say that this is not known")."""
+    answer = corpus_assistant.ask(
+        "How many states have ratified the Council of Europe AI convention so far, and when did it enter into force?"
+    ).to_dict()
+    assert answer["coverage"] == "partial"
+    assert re.search(r"ratification status and the entry-into-force date .{0,80}are not confirmed", answer["answer"])

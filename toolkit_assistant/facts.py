@@ -193,15 +193,20 @@ _COUNT_WORD = re.compile(r"\b(number|figure|count|sample size|total)\b", re.IGNO
 
 
 def says_count_unknown(sentences: list[str], question: str, language: str = "en") -> bool:
-    """True if a sentence says the number a "how many" question counts is not known ("The number of
+    """True if a sentence says the number a "how many" question counts is not known (count_unknown)."""
+    return bool(count_unknown(sentences, question, language))
+
+
+def count_unknown(sentences: list[str], question: str, language: str = "en") -> str:
+    """The first sentence that says the number a "how many" question counts is not known ("The number of
     respondents ... is not confirmed" for "how many people filled in the survey?"; not "the titles of the
-    four modules are not given" for "how many modules?"), in any language with a glossary."""
+    four modules are not given" for "how many modules?"), in any language with a glossary; "" if none."""
     found = counted_things(question, language)  # in another language, the glossary's words for it
     if not found:
-        return False
+        return ""
     things = PERSONS if "people" in found else tuple(found)
-    return any(_COUNT_WORD.search(s) and states_absence(s) and any(present(t, passage_words([s])) for t in things)
-               for s in sentences)
+    return next((s for s in sentences if _COUNT_WORD.search(s) and states_absence(s)
+                 and any(present(t, passage_words([s])) for t in things)), "")
 
 
 # "on what date did the Convention enter into force?": one of the first chosen sentences says what is asked is
@@ -230,8 +235,9 @@ def beside_sentences(cands: list[Candidate], best: Candidate, chosen: list[Candi
 
 
 def says_unknown(sentences: list[str], question: str, language: str, df: Callable[[str], float] | None,
-                 beside: list[str] | tuple[str, ...] = ()) -> bool:
-    """True if one of the chosen sentences says the fact asked for is not known: the count a "how many"
+                 beside: list[str] | tuple[str, ...] = ()) -> str:
+    """The sentence, of the chosen ones or `beside`, that says the fact asked for is not known ("" if none,
+    so that it reads as true or false; the pipeline cites it in the partial answer): the count a "how many"
     asks for (says_count_unknown, among the first COUNT_ABSENCE_SENTENCES), or, for a question wanting a
     number, date or person (not a yes/no one; in another language through its glossary's English words), a
     sentence among the first ASKED_UNKNOWN_SENTENCES that says most of what it asks is not confirmed, of the
@@ -241,12 +247,12 @@ def says_unknown(sentences: list[str], question: str, language: str, df: Callabl
     confirmed" right after the rule on entry into force)."""
     # in another language the count's sentences are read beside the chosen ones too (e5 ranks "The number of
     # respondents ... is not confirmed" low under the sentences that count something else)
-    if says_count_unknown([*sentences[:COUNT_ABSENCE_SENTENCES], *(beside if language != "en" else ())], question, language):
-        return True
+    if found := count_unknown([*sentences[:COUNT_ABSENCE_SENTENCES], *(beside if language != "en" else ())], question, language):
+        return found
     wants = _WANTS if language == "en" else lexicon(language).wants
     wanted = [w for w in ("number", "date", "person") if w in wants and wants[w].search(question)]
     if df is None or not wanted or "yesno" in wants and wants["yesno"].search(question):
-        return False
+        return ""
     if language == "en":
         telling = [t for t, surface, _ in focus_terms(question) if not any(ch.isdigit() for ch in surface) and df(t) < COMMON_DF]
         names = names_in(question)
@@ -254,7 +260,7 @@ def says_unknown(sentences: list[str], question: str, language: str, df: Callabl
         telling = [t for t in dict.fromkeys(stem(w.lower()) for w in english_words(question, language)) if df(t) < COMMON_DF]
         names = []
     if not telling:
-        return False
+        return ""
 
     def share(s: str) -> float:
         have = passage_words([s])
@@ -271,8 +277,8 @@ def says_unknown(sentences: list[str], question: str, language: str, df: Callabl
         if not states_absence(s) or any(_CHECKS[w](s, question) for w in wanted) or not _holds_names(names, s):
             continue
         if share(s) >= ASKED_UNKNOWN_SHARE:
-            return True
-    return False
+            return s
+    return ""
 
 
 # "list the principles", "enumerate them" (not "what are the titles of the four modules?", which asks for names)

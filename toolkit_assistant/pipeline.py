@@ -181,14 +181,8 @@ class Assistant:
     def _neighbours(self, chunk: Any) -> list[Any]:
         """The chunks just before and after a chunk in its section."""
         head, _, n = chunk.id.rpartition(":")
-        if not n.isdigit():
-            return []
-        out = []
-        for m in (int(n) - 1, int(n) + 1):
-            nb = self.reader.by_id.get(f"{head}:{m}")
-            if nb is not None:
-                out.append(nb)
-        return out
+        found = (self.reader.by_id.get(f"{head}:{m}") for m in ((int(n) - 1, int(n) + 1) if n.isdigit() else ()))
+        return [nb for nb in found if nb is not None]
 
     def _passage_vectors(self, chunk_ids: list[str]) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
         return self.reader.sentence_vectors(chunk_ids)
@@ -354,7 +348,8 @@ class Assistant:
         """Answered, partly covered or not covered, from the evidence (see coverage.py).
 
         When no chosen sentence holds the kind of fact asked for (a count, a date, a name) but another
-        close candidate does, that sentence is added to `chosen`.
+        close candidate does, that sentence is added to `chosen`; so is a left-out sentence saying the fact
+        asked for is not known (facts.says_unknown), which the partial answer cites.
         """
         ex = self.extractive
         best = max(chosen, key=lambda c: c.score)
@@ -380,6 +375,17 @@ class Assistant:
             else:
                 missing_kind = missing_kind or kind
         lex = lexicon("en")
+        # the best sentence says the fact is missing ("could not be confirmed"), unless that is what the question
+        # asks about ("which duties could not be confirmed?"), or the question asks yes or no ("do the guidelines
+        # oblige judges to disclose?": "not confirmed" answers it), or another chosen sentence of nearly the same
+        # weight answers beside it
+        absent = (states_absence(best.span.text) and not lex.absence.search(question)
+                  and not _WANTS["yesno"].search(question) and not _YESNO_AFTER_CLAUSE.search(asking_sentence(question))
+                  and not any(c is not best and c.score >= 0.85 * best.score for c in chosen)
+                  and not (language == "en" and answered_beside(question, [c.span.text for c in chosen if c is not best])))
+        # or a sentence says what is asked is not known: one left out is brought in, for the partial answer to cite
+        unknown = "" if absent else says_unknown([c.span.text for c in chosen], question, language, ex.df, beside_sentences(cands, best, chosen, language))
+        chosen += [c for c in cands if unknown and c.span.text == unknown and not any(c is x for x in chosen)][:1]
         return assess(
             question,
             language=language,
@@ -389,15 +395,7 @@ class Assistant:
             passage_texts=texts,
             title_texts=titles,
             wants_missing=missing_kind,
-            # the best sentence says the fact is missing ("could not be confirmed"), unless that is what
-            # the question asks about ("which duties could not be confirmed?"), or the question asks yes or
-            # no ("do the guidelines oblige judges to disclose?": "not confirmed" answers it), or another
-            # chosen sentence of nearly the same weight answers beside it
-            absence=states_absence(best.span.text) and not lex.absence.search(question)
-            and not _WANTS["yesno"].search(question) and not _YESNO_AFTER_CLAUSE.search(asking_sentence(question))
-            and not any(c is not best and c.score >= 0.85 * best.score for c in chosen)
-            and not (language == "en" and answered_beside(question, [c.span.text for c in chosen if c is not best]))
-            or says_unknown([c.span.text for c in chosen], question, language, ex.df, beside_sentences(cands, best, chosen, language)),
+            absence=bool(absent or unknown),
             df=ex.df,
             multilingual=getattr(self.embedder, "multilingual", False),
             topic_min_sim=self.min_relevance,
